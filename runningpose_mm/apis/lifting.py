@@ -1,0 +1,94 @@
+"""Whole-sequence lifting: the trained (strided) TCN run dilated over a clip in one pass.
+
+Strided and dilated TCNs share their weights (VideoPose3D): training uses strided
+convolutions on windows, inference runs the dilated network over the whole clip with
+edge padding, so every output frame sees its true past and future context. MMPose's 3D
+inferencer instead lifts each frame's window separately.
+"""
+import copy
+from typing import Optional, Tuple
+
+import numpy as np
+import torch
+from mmengine.config import Config, ConfigDict
+
+from mmpose.registry import MODELS
+
+
+def normalize_keypoints_2d(keypoints: np.ndarray, image_size: Tuple[int, int]) -> np.ndarray:
+    """Pixels -> the lifter's input space, exactly as MMPose's ``VideoPoseLifting`` codec
+    does in training: ``(x - (w/2, h/2)) / (w/2)``.
+
+    Args:
+        keypoints (np.ndarray): (T, K, 2) pixels.
+        image_size (tuple): (w, h) in pixels.
+    """
+    w, h = image_size
+    centre = np.array([0.5 * w, 0.5 * h], dtype=np.float32)
+    return (np.asarray(keypoints, np.float32) - centre) / np.float32(0.5 * w)
+
+
+def receptive_field(backbone_cfg: dict) -> int:
+    """Frames one output of a TCN backbone sees (the product of its kernel sizes)."""
+    return int(np.prod(backbone_cfg['kernel_sizes']))
+
+
+class WholeSequenceLifter:
+    """Lift whole 2D sequences with a (strided-trained) TCN lifter, dilated, in one pass.
+
+    Args:
+        model_cfg (dict): the lifter's model config (``RunningPoseLifter`` + ``TCN``).
+        state_dict (dict, optional): weights (of the strided or dilated model: they have
+            the same names and shapes).
+        device (str): torch device. Default: 'cpu'.
+        chunk_frames (int): output frames per forward pass; longer clips are cut into
+            chunks that overlap by the receptive field, which gives exactly the same
+            result with bounded memory. Default: 4096.
+    """
+
+    def __init__(self, model_cfg: dict, state_dict: Optional[dict] = None,
+                 device: str = 'cpu', chunk_frames: int = 4096):
+        cfg = copy.deepcopy(model_cfg.to_dict() if isinstance(model_cfg, (Config, ConfigDict))
+                            else dict(model_cfg))
+        if cfg['backbone']['type'] != 'TCN':
+            raise ValueError(f"whole-sequence lifting needs a TCN backbone, got "
+                             f"{cfg['backbone']['type']}")
+        cfg['backbone']['use_stride_conv'] = False
+        self.model = MODELS.build(cfg)
+        if state_dict is not None:
+            self.model.load_state_dict(state_dict)
+        self.model.to(device)
+        self.model.eval()  # on its own line: mmpose's BaseBackbone.train() returns None
+        self.device = device
+        self.receptive_field = receptive_field(cfg['backbone'])
+        self.num_keypoints = cfg['head']['num_joints']
+        self.chunk_frames = int(chunk_frames)
+        if self.chunk_frames < 1:
+            raise ValueError('chunk_frames must be >= 1')
+
+    @torch.no_grad()
+    def lift_normalized(self, inputs: np.ndarray) -> np.ndarray:
+        """(T, K, 2) normalised 2D -> (T, K, 3) root-relative 3D in metres (camera axes)."""
+        num_frames, num_kpts = inputs.shape[:2]
+        if num_kpts != self.num_keypoints:
+            raise ValueError(f'the lifter expects {self.num_keypoints} keypoints, got '
+                             f'{num_kpts}')
+        if num_frames == 0:
+            return np.zeros((0, num_kpts, 3), np.float32)
+        half = (self.receptive_field - 1) // 2
+        padded = np.concatenate([np.repeat(inputs[:1], half, axis=0), inputs,
+                                 np.repeat(inputs[-1:], half, axis=0)])
+        # (T + 2 half, K, 2) -> (1, K*2, T + 2 half), channels ordered as the codec's
+        x_all = torch.from_numpy(padded.reshape(len(padded), -1).T.copy()).float()
+        outputs = []
+        for start in range(0, num_frames, self.chunk_frames):
+            stop = min(num_frames, start + self.chunk_frames)
+            x = x_all[:, start:stop + 2 * half].unsqueeze(0).to(self.device)
+            feats = self.model.backbone(x)
+            y = self.model.head.conv(feats[-1])  # (1, K*3, stop - start)
+            outputs.append(y[0].T.reshape(stop - start, num_kpts, 3).cpu().numpy())
+        return np.concatenate(outputs)
+
+    def __call__(self, keypoints: np.ndarray, image_size: Tuple[int, int]) -> np.ndarray:
+        """(T, K, 2) pixels -> (T, K, 3) root-relative camera-frame 3D in metres."""
+        return self.lift_normalized(normalize_keypoints_2d(keypoints, image_size))

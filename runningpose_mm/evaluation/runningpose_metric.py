@@ -1,0 +1,101 @@
+from collections import OrderedDict
+from typing import Dict, List, Optional, Sequence
+
+import numpy as np
+from mmengine.evaluator import BaseMetric
+from mmengine.logging import MMLogger
+
+from mmpose.registry import METRICS
+
+from ..skeleton import runningpose19
+from . import functional as F
+
+
+def format_error_table(metrics: Dict[str, float]) -> str:
+    """A plain-text table of the summary and per-joint errors (millimetres)."""
+    lines = ['metric          mm']
+    for key in ('MPJPE', 'P-MPJPE', 'N-MPJPE', 'MPJVE', 'MPJPE/feet', 'MPJPE/body'):
+        if key in metrics:
+            lines.append(f'{key:<14}{metrics[key]:8.1f}')
+    joint_keys = [k for k in metrics if k.startswith('MPJPE/') and
+                  k not in ('MPJPE/feet', 'MPJPE/body')]
+    if joint_keys:
+        lines.append('per joint:')
+        lines += [f'  {k[6:]:<16}{metrics[k]:8.1f}' for k in joint_keys]
+    return '\n'.join(lines)
+
+
+@METRICS.register_module()
+class RunningPoseMetric(BaseMetric):
+    """Human3.6M-style 3D errors for runningpose19, in millimetres.
+
+    - ``MPJPE``: mean joint error after subtracting the root (pelvis) joint.
+    - ``P-MPJPE``: after a per-frame similarity (Procrustes) alignment.
+    - ``N-MPJPE``: after a per-frame least-squares scale.
+    - ``MPJVE``: error of the per-frame joint velocity (first difference), per frame
+      step, over consecutive target frames of one sequence.
+    - ``MPJPE/<joint>`` for every joint, ``MPJPE/feet`` (ankles and forefeet) and
+      ``MPJPE/body`` (the rest).
+
+    Only joints visible in the ground truth are scored. Predictions and targets are in
+    metres (the dataset's unit) and reported in millimetres.
+
+    Args:
+        root_index (int): root joint. Default: 0.
+        collect_device, prefix: see ``mmengine.evaluator.BaseMetric``.
+    """
+
+    def __init__(self,
+                 root_index: int = 0,
+                 collect_device: str = 'cpu',
+                 prefix: Optional[str] = None):
+        super().__init__(collect_device=collect_device, prefix=prefix)
+        self.root_index = root_index
+
+    def process(self, data_batch, data_samples: Sequence[dict]) -> None:
+        for sample in data_samples:
+            pred = np.asarray(sample['pred_instances']['keypoints']).reshape(-1, 3)
+            gt = sample['gt_instances']
+            target = np.asarray(gt['lifting_target']).reshape(-1, 3)
+            mask = np.asarray(gt['lifting_target_visible']).reshape(-1) > 0
+            self.results.append(
+                dict(pred=pred, gt=target, mask=mask,
+                     sequence=sample.get('sequence_name', ''),
+                     frame=int(sample.get('target_frame', len(self.results)))))
+
+    def compute_metrics(self, results: List[dict]) -> Dict[str, float]:
+        results = sorted(results, key=lambda r: (r['sequence'], r['frame']))
+        pred = np.stack([r['pred'] for r in results]).astype(np.float64)
+        gt = np.stack([r['gt'] for r in results]).astype(np.float64)
+        mask = np.stack([r['mask'] for r in results])
+        names = [r['sequence'] for r in results]
+        frames = np.array([r['frame'] for r in results])
+        r = self.root_index
+        pred = (pred - pred[:, r:r + 1]) * 1000.0
+        gt = (gt - gt[:, r:r + 1]) * 1000.0
+        skeleton = runningpose19()
+        metrics = OrderedDict()
+        metrics['MPJPE'] = F.mpjpe(pred, gt, mask)
+        metrics['P-MPJPE'] = F.mpjpe(F.align_procrustes(pred, gt, mask), gt, mask)
+        metrics['N-MPJPE'] = F.mpjpe(F.align_scale(pred, gt, mask), gt, mask)
+        metrics['MPJVE'] = F.mpjve(pred, gt, mask, _run_ids(names, frames))
+        per_joint = F.per_joint_mpjpe(pred, gt, mask)
+        feet = [skeleton.index(n) for n in
+                ('left_ankle', 'right_ankle', 'left_forefoot', 'right_forefoot')]
+        body = [i for i in range(len(per_joint)) if i not in feet and i != r]
+        metrics['MPJPE/feet'] = F.mpjpe(pred[:, feet], gt[:, feet], mask[:, feet])
+        metrics['MPJPE/body'] = F.mpjpe(pred[:, body], gt[:, body], mask[:, body])
+        for name, err in zip(skeleton.names, per_joint):
+            if name != skeleton.names[r]:
+                metrics[f'MPJPE/{name}'] = float(err)
+        MMLogger.get_current_instance().info('\n' + format_error_table(metrics))
+        return metrics
+
+
+def _run_ids(sequence_names: List[str], frames: np.ndarray) -> np.ndarray:
+    """(N,) id of each run of consecutive frames of one sequence (rows sorted)."""
+    new_run = np.ones(len(frames), dtype=bool)
+    if len(frames) > 1:
+        same_seq = np.array([a == b for a, b in zip(sequence_names[1:], sequence_names[:-1])])
+        new_run[1:] = ~(same_seq & (np.diff(frames) == 1))
+    return np.cumsum(new_run)

@@ -1,0 +1,108 @@
+"""Detector-like corruption of projected 2D keypoints.
+
+Real 2D detectors are not projected markers: they jitter frame to frame, drift slowly,
+lose joints for a few frames, and confuse left and right limbs (most often in side
+views). Training on such inputs makes the lifter robust to them.
+"""
+from dataclasses import dataclass
+from typing import Tuple
+
+import numpy as np
+
+from ..skeleton import runningpose19
+
+# limb chains that a detector swaps together (names in runningpose19)
+_SWAP_CHAINS = (('hip', 'knee', 'ankle', 'forefoot'), ('shoulder', 'elbow', 'wrist'),
+                ('ankle', 'forefoot'), ('knee', 'ankle', 'forefoot'))
+
+
+@dataclass
+class DetectorNoiseConfig:
+    """Noise model, sizes relative to the person's height in the image.
+
+    Attributes:
+        jitter_frac (float): SD of independent per-frame jitter.
+        drift_frac (float): SD of slowly varying (about 0.5 s) per-joint offset.
+        foot_noise_scale (float): extra factor on ankles and forefeet (small, fast,
+            often blurred in video).
+        missing_rate (float): per joint and frame, chance that a dropout starts.
+        missing_frames (tuple): dropout length range, frames.
+        swap_rate (float): per frame, chance that a left/right limb swap starts.
+        swap_frames (tuple): swap length range, frames.
+    """
+    jitter_frac: float = 0.006
+    drift_frac: float = 0.008
+    foot_noise_scale: float = 1.5
+    missing_rate: float = 0.003
+    missing_frames: Tuple[int, int] = (1, 8)
+    swap_rate: float = 0.004
+    swap_frames: Tuple[int, int] = (2, 10)
+
+
+def corrupt_keypoints_2d(keypoints: np.ndarray, visible: np.ndarray, fps: float,
+                         rng: np.random.Generator,
+                         config: DetectorNoiseConfig = DetectorNoiseConfig()):
+    """Corrupt clean 2D keypoints like a detector would.
+
+    Args:
+        keypoints (np.ndarray): (T, 19, 2) pixels.
+        visible (np.ndarray): (T, 19) bool, joints present in the clean input.
+        fps (float): frame rate (sets the drift's time scale).
+        rng (np.random.Generator): seeded randomness.
+        config (DetectorNoiseConfig): noise sizes.
+
+    Returns:
+        tuple: noisy keypoints (T, 19, 2) pixels and scores (T, 19) in [0, 1]: about 0.9
+        for clean joints, below 0.3 during dropouts (position held from the last
+        detection, as trackers do), 0 where the clean input had no joint.
+    """
+    skeleton = runningpose19()
+    num_frames, num_joints, _ = keypoints.shape
+    out = keypoints.astype(np.float64).copy()
+    valid = np.isfinite(out).all(axis=-1) & visible
+    heights = []
+    for t in range(0, num_frames, max(1, num_frames // 20)):
+        if valid[t].sum() >= 2:
+            heights.append(np.ptp(out[t, valid[t], 1]))
+    person_px = float(np.median(heights)) if heights else 100.0
+    scale = np.ones(num_joints)
+    feet = [skeleton.index(n) for n in ('left_ankle', 'right_ankle', 'left_forefoot',
+                                        'right_forefoot')]
+    scale[feet] = config.foot_noise_scale
+    jitter = rng.normal(0, config.jitter_frac * person_px, out.shape) * scale[:, None]
+    drift = _smooth_noise(rng, num_frames, num_joints, max(1, int(0.5 * fps))) * \
+        config.drift_frac * person_px * scale[:, None]
+    out += jitter + drift
+    scores = np.where(valid, np.clip(rng.normal(0.9, 0.05, valid.shape), 0.5, 1.0), 0.0)
+
+    # left/right swaps of whole limb chains
+    starts = np.flatnonzero(rng.random(num_frames) < config.swap_rate)
+    for start in starts:
+        chain = _SWAP_CHAINS[rng.integers(len(_SWAP_CHAINS))]
+        length = rng.integers(config.swap_frames[0], config.swap_frames[1] + 1)
+        frames = slice(start, min(num_frames, start + length))
+        left = [skeleton.index(f'left_{n}') for n in chain]
+        right = [skeleton.index(f'right_{n}') for n in chain]
+        out[frames, left + right] = out[frames, right + left]
+        scores[frames, left + right] *= 0.8
+
+    # dropouts: low score, position held from the last frame before
+    for j in range(num_joints):
+        starts = np.flatnonzero(rng.random(num_frames) < config.missing_rate)
+        for start in starts:
+            length = rng.integers(config.missing_frames[0], config.missing_frames[1] + 1)
+            stop = min(num_frames, start + length)
+            held = out[start - 1, j] if start > 0 else out[start, j]
+            out[start:stop, j] = held
+            scores[start:stop, j] = rng.uniform(0.0, 0.3, stop - start)
+    out[~valid] = np.nan
+    return out, scores
+
+
+def _smooth_noise(rng, num_frames, num_joints, window):
+    """(T, K, 2) zero-mean noise with unit SD and a correlation time of ``window`` frames."""
+    raw = rng.normal(size=(num_frames + 2 * window, num_joints, 2))
+    kernel = np.hanning(2 * window + 1)
+    kernel /= np.sqrt(np.sum(kernel**2))
+    smooth = np.apply_along_axis(lambda x: np.convolve(x, kernel, mode='same'), 0, raw)
+    return smooth[window:window + num_frames]

@@ -1,0 +1,299 @@
+"""Mocap trials -> RunningPose annotation files (what ``RunningPoseDataset`` reads).
+
+Per trial: joints (from markers and a marker map, or from the synthetic runner) ->
+resampled to the target frame rate -> projected into N cameras -> rows of 3D (camera
+frame, metres), 2D (pixels) and visibilities, grouped by sequence (trial x camera).
+"""
+import json
+import os
+import os.path as osp
+import warnings
+from dataclasses import dataclass, field
+from typing import Dict, List, Optional, Sequence
+
+import numpy as np
+
+from .cameras import Camera, VirtualRigConfig, sample_virtual_cameras
+from .corruption import DetectorNoiseConfig, corrupt_keypoints_2d
+from .gaps import gap_runs
+from .marker_map import JointData, MarkerMap, joints_from_markers
+from .readers import read_markers
+from .synthetic import RunnerParams, synthesize_run
+
+SPLITS = ('train', 'val', 'test')
+
+
+@dataclass
+class TrialSource:
+    """One trial to put in the dataset.
+
+    Attributes:
+        name (str): unique trial name (used in sequence names).
+        split (str): 'train', 'val' or 'test' (split by trial: frames of one trial never
+            land in two splits).
+        subject (str): who ran (for per-subject splits and reports).
+        path (str, optional): marker file (.txt, .tsv, .trc, .c3d).
+        marker_map (str, optional): shipped map name or map file, for ``path``.
+        reader_kwargs (dict): extra arguments for the reader (e.g. ``rate_hz``).
+        synthetic (RunnerParams, optional): make the trial with the synthetic runner.
+        synthetic_duration_s (float): length of a synthetic trial.
+    """
+    name: str
+    split: str
+    subject: str = ''
+    path: Optional[str] = None
+    marker_map: Optional[str] = None
+    reader_kwargs: Dict = field(default_factory=dict)
+    synthetic: Optional[RunnerParams] = None
+    synthetic_duration_s: float = 4.0
+
+    def __post_init__(self):
+        if self.split not in SPLITS:
+            raise ValueError(f'trial {self.name}: split must be one of {SPLITS}, got '
+                             f'{self.split!r}')
+        if (self.path is None) == (self.synthetic is None):
+            raise ValueError(f'trial {self.name}: give either a marker file or synthetic '
+                             'runner parameters')
+        if self.path is not None and self.marker_map is None:
+            raise ValueError(f'trial {self.name}: a marker file needs a marker_map')
+
+    def load_joints(self, max_gap_frames: int = 10) -> JointData:
+        if self.synthetic is not None:
+            run = synthesize_run(self.synthetic, self.synthetic_duration_s, rate_hz=200.0)
+            visible = np.isfinite(run.joints_m).all(axis=-1)
+            return JointData(run.joints_m, visible, run.rate_hz, f'synthetic:{self.name}')
+        markers = read_markers(self.path, **self.reader_kwargs)
+        with warnings.catch_warnings():
+            warnings.simplefilter('ignore')  # missing joints are reported in the summary
+            return joints_from_markers(markers, MarkerMap.load(self.marker_map),
+                                       max_gap_frames=max_gap_frames)
+
+
+def resample_joints(joints: np.ndarray, rate_hz: float, target_hz: float) -> np.ndarray:
+    """Resample (T, K, 3) joints to ``target_hz`` by linear interpolation in time.
+
+    A sample is NaN where either neighbour is NaN (a gap is not bridged by resampling).
+    """
+    if abs(rate_hz - target_hz) < 1e-9:
+        return joints.copy()
+    duration = (joints.shape[0] - 1) / rate_hz
+    t_new = np.arange(int(np.floor(duration * target_hz + 1e-9)) + 1) / target_hz
+    pos = t_new * rate_hz
+    lo = np.clip(np.floor(pos).astype(int), 0, joints.shape[0] - 1)
+    hi = np.clip(lo + 1, 0, joints.shape[0] - 1)
+    w = (pos - lo)[:, None, None]
+    return (1 - w) * joints[lo] + w * joints[hi]
+
+
+@dataclass
+class BuildConfig:
+    """How to turn trials into annotation files.
+
+    Attributes:
+        fps (float): target frame rate of every sequence.
+        cameras_per_trial (int): virtual cameras per trial (ignored with
+            ``calibrated_cameras``).
+        rig (VirtualRigConfig): distribution of virtual cameras.
+        calibrated_cameras (list[Camera], optional): use these real cameras instead.
+        noise (DetectorNoiseConfig, optional): corrupt 2D like a detector (None: clean
+            projections).
+        seed (int): seed of cameras and noise.
+        max_gap_frames (int): marker gaps filled up to this length (at the mocap rate).
+        min_frames_in_view (int): a virtual camera must see the whole runner for this
+            many consecutive frames (else it is redrawn, up to ``camera_retries`` times).
+    """
+    fps: float = 50.0
+    cameras_per_trial: int = 8
+    rig: VirtualRigConfig = field(default_factory=VirtualRigConfig)
+    calibrated_cameras: Optional[List[Camera]] = None
+    noise: Optional[DetectorNoiseConfig] = None
+    seed: int = 0
+    max_gap_frames: int = 10
+    min_frames_in_view: int = 50
+    camera_retries: int = 20
+
+
+def project_sequence(joints_world: np.ndarray, visible: np.ndarray, camera: Camera):
+    """Project world joints into one camera.
+
+    Returns:
+        tuple: 3D camera frame (T, K, 3) metres, 2D (T, K, 2) pixels, 3D visibility
+        (T, K) and 2D visibility (T, K) (in front of the camera and inside the image).
+    """
+    cam3d = camera.world_to_camera(joints_world)
+    in_front = cam3d[..., 2] > 0.1
+    with np.errstate(invalid='ignore', divide='ignore'):
+        kp2d = camera.project(cam3d)
+    inside = (kp2d[..., 0] >= 0) & (kp2d[..., 0] < camera.w) & (kp2d[..., 1] >= 0) & \
+        (kp2d[..., 1] < camera.h)
+    vis3d = visible & np.isfinite(cam3d).all(axis=-1)
+    vis2d = vis3d & in_front & inside
+    return cam3d, kp2d, vis3d, vis2d
+
+
+def select_camera_views(joints, visible, config: BuildConfig, rng, trial_name: str):
+    """(camera, frames) pairs: each camera with the longest run of frames in which every
+    known joint is inside its image. Virtual cameras whose run is shorter than
+    ``min_frames_in_view`` are redrawn."""
+    if config.calibrated_cameras is not None:
+        candidates = [[c] for c in config.calibrated_cameras]
+    else:
+        candidates = [None] * config.cameras_per_trial
+    views = []
+    for fixed in candidates:
+        best = None
+        for _ in range(1 if fixed else config.camera_retries):
+            camera = fixed[0] if fixed else sample_virtual_cameras(joints, 1, rng,
+                                                                   config.rig)[0]
+            _, _, vis3d, vis2d = project_sequence(joints, visible, camera)
+            whole = vis3d[:, 0] & np.all(vis2d | ~vis3d, axis=1)
+            runs = gap_runs(whole)
+            if runs:
+                start, stop = max(runs, key=lambda r: r[1] - r[0])
+                if best is None or stop - start > best[1].stop - best[1].start:
+                    best = (camera, slice(int(start), int(stop)))
+            if best and best[1].stop - best[1].start >= min(config.min_frames_in_view,
+                                                            len(joints)):
+                break
+        if best is None or best[1].stop - best[1].start < 2:
+            name = fixed[0].name if fixed else 'virtual'
+            raise ValueError(f'trial {trial_name}: the runner is never wholly inside the '
+                             f'image of camera {name}')
+        best[0].name = f'{best[0].name[:7]}{len(views):02d}' if not fixed else best[0].name
+        views.append(best)
+    return views
+
+
+def build_dataset(trials: Sequence[TrialSource], out_dir: str,
+                  config: BuildConfig = BuildConfig(), progress: bool = True) -> dict:
+    """Write ``train.npz``/``val.npz``/``test.npz`` and ``summary.json`` into ``out_dir``.
+
+    Args:
+        trials: the trials, each with its split.
+        out_dir (str): output folder (created).
+        config (BuildConfig): frame rate, cameras, noise, seed.
+        progress (bool): show a progress bar.
+
+    Returns:
+        dict: the summary (also in ``summary.json``): per trial, frames at the mocap rate
+        and the target rate, cameras, joints missing, bone-length variation; per split,
+        rows and sequences.
+    """
+    from tqdm import tqdm
+
+    from ..skeleton import runningpose19
+    names = [t.name for t in trials]
+    if len(set(names)) != len(names):
+        raise ValueError(f'trial names must be unique: {names}')
+    os.makedirs(out_dir, exist_ok=True)
+    rng = np.random.default_rng(config.seed)
+    skeleton = runningpose19()
+    rows = {s: dict(k3=[], v3=[], k2=[], v2=[], seq=[], frame=[]) for s in SPLITS}
+    sequences = {s: [] for s in SPLITS}
+    summary = dict(fps=config.fps, trials={}, splits={},
+                   noise=None if config.noise is None else vars(config.noise))
+    bar = tqdm(trials, desc='building RunningPose dataset', unit='trial', disable=not progress)
+    for trial in bar:
+        bar.set_postfix_str(trial.name)
+        data = trial.load_joints(config.max_gap_frames)
+        joints = resample_joints(data.joints_m, data.rate_hz, config.fps)
+        visible = np.isfinite(joints).all(axis=-1)
+        if not visible[:, 0].any():
+            raise ValueError(f'trial {trial.name}: the root joint is never known')
+        views = select_camera_views(joints, visible, config, rng, trial.name)
+        bones = skeleton.bone_lengths(joints)
+        summary['trials'][trial.name] = dict(
+            split=trial.split, subject=trial.subject, source=data.source,
+            frames_mocap=int(data.num_frames), rate_mocap_hz=float(data.rate_hz),
+            frames=int(joints.shape[0]), cameras=len(views),
+            frames_in_view=[int(v[1].stop - v[1].start) for v in views],
+            missing_joints=sorted(data.missing_joints) or
+            [skeleton.names[j] for j in np.flatnonzero(~visible.any(axis=0))],
+            bone_length_cv={k: float(np.nanstd(v) / np.nanmean(v)) for k, v in bones.items()
+                            if np.isfinite(v).any()})
+        for camera, frames in views:
+            camera.fps = config.fps
+            cam3d, kp2d, vis3d, vis2d = project_sequence(joints[frames], visible[frames],
+                                                         camera)
+            if config.noise is not None:
+                kp2d, scores = corrupt_keypoints_2d(kp2d, vis2d, config.fps, rng, config.noise)
+                vis2d = scores
+            seq_id = len(sequences[trial.split])
+            sequences[trial.split].append(dict(
+                name=f'{trial.name}__{camera.name}', trial=trial.name, subject=trial.subject,
+                fps=config.fps, camera=camera.to_param_dict()))
+            r = rows[trial.split]
+            r['k3'].append(np.where(vis3d[..., None], cam3d, 0.0))
+            r['v3'].append(vis3d.astype(np.float32))
+            r['k2'].append(np.where(np.isfinite(kp2d), kp2d, 0.0))
+            r['v2'].append(np.asarray(vis2d, dtype=np.float32))
+            r['seq'].append(np.full(len(cam3d), seq_id, dtype=np.int32))
+            r['frame'].append(np.arange(frames.start, frames.stop, dtype=np.int32))
+    for split in SPLITS:
+        r = rows[split]
+        if not r['seq']:
+            continue
+        arrays = dict(
+            keypoints_3d=np.concatenate(r['k3']).astype(np.float32),
+            keypoints_3d_visible=np.concatenate(r['v3']),
+            keypoints_2d=np.concatenate(r['k2']).astype(np.float32),
+            keypoints_2d_visible=np.concatenate(r['v2']),
+            sequence_index=np.concatenate(r['seq']),
+            frame_index=np.concatenate(r['frame']),
+            sequences_json=np.array(json.dumps(sequences[split])))
+        np.savez_compressed(osp.join(out_dir, f'{split}.npz'), **arrays)
+        summary['splits'][split] = dict(rows=int(len(arrays['sequence_index'])),
+                                        sequences=len(sequences[split]),
+                                        trials=sorted({s['trial'] for s in sequences[split]}))
+    with open(osp.join(out_dir, 'summary.json'), 'w') as f:
+        json.dump(summary, f, indent=2)
+    return summary
+
+
+def format_summary(summary: dict) -> str:
+    """Readable table of what ``build_dataset`` wrote."""
+    lines = [f"{'trial':<24}{'split':<7}{'mocap frames':>13}{'frames@' + str(int(summary['fps'])):>11}"
+             f"{'cams':>6}  missing joints / worst bone CV"]
+    for name, t in summary['trials'].items():
+        cv = t['bone_length_cv']
+        worst = max(cv, key=cv.get) if cv else '-'
+        lines.append(f"{name:<24}{t['split']:<7}{t['frames_mocap']:>13}{t['frames']:>11}"
+                     f"{t['cameras']:>6}  {', '.join(t['missing_joints']) or 'none'} / "
+                     f"{worst} {100 * cv.get(worst, float('nan')):.1f}%")
+    for split, s in summary['splits'].items():
+        lines.append(f'{split}: {s["rows"]} rows in {s["sequences"]} sequences '
+                     f'({", ".join(s["trials"])})')
+    return '\n'.join(lines)
+
+
+def shared_data_trials(data_dir: str) -> List[TrialSource]:
+    """The real trials of ``shared/data`` with their default split.
+
+    Tindra1 (train) and Tindra2 (test) are two sprint starts of one athlete; the Hamner
+    subject's 2 m/s trial trains and the 3 m/s trial validates (another lab, another
+    runner, treadmill), so checkpoint selection never sees the test trial.
+    """
+    trials = []
+    qualisys = osp.join(data_dir, 'qualisys_tindra')
+    hamner = osp.join(data_dir, 'hamner2013_subject04')
+    for name, split in (('Tindra1', 'train'), ('Tindra2', 'test')):
+        path = osp.join(qualisys, f'{name}.txt')
+        if osp.isfile(path):
+            trials.append(TrialSource(name, split, 'tindra', path, 'runningpose_qualisys45',
+                                      dict(rate_hz=170.0)))
+    for name, split in (('run200', 'train'), ('run300', 'val')):
+        path = osp.join(hamner, f'{name}_markers.trc')
+        if osp.isfile(path):
+            trials.append(TrialSource(f'hamner_{name}', split, 'hamner_subject04', path,
+                                      'hamner_opensim'))
+    return trials
+
+
+def synthetic_trials(count: int, split: str, seed: int,
+                     duration_s: float = 4.0) -> List[TrialSource]:
+    """``count`` synthetic runners with varied anthropometrics, speeds and styles."""
+    from .synthetic import sample_runner_params
+    rng = np.random.default_rng(seed)
+    return [TrialSource(f'synthetic_{split}_{i:03d}', split, f'synthetic_{split}_{i:03d}',
+                        synthetic=sample_runner_params(rng), synthetic_duration_s=duration_s)
+            for i in range(count)]

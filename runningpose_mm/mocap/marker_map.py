@@ -1,0 +1,230 @@
+"""Marker maps: runningpose19 joint centres from marker trajectories.
+
+A marker map is data: a small YAML file per marker set (``marker_maps/*.yaml``) that
+defines each joint by one operation on markers or on joints defined before it
+(``mean``, ``lerp``, ``offset``, ``harrington``, ``missing``; see the shipped maps).
+"""
+import glob
+import os.path as osp
+import warnings
+from dataclasses import dataclass, field
+from typing import Dict, List
+
+import numpy as np
+import yaml
+
+from ..skeleton import runningpose19
+from .markers import MarkerData, MocapFormatError
+
+MARKER_MAP_DIR = osp.join(osp.dirname(osp.abspath(__file__)), 'marker_maps')
+_OPERATIONS = ('mean', 'lerp', 'offset', 'harrington', 'missing')
+
+
+class MarkerMapError(ValueError):
+    """A marker map that is malformed or does not fit a file's markers."""
+
+
+class MissingJointWarning(UserWarning):
+    """A joint the marker set cannot provide (left missing, never invented)."""
+
+
+def available_marker_maps() -> List[str]:
+    """Names of the shipped marker maps."""
+    return sorted(osp.splitext(osp.basename(p))[0]
+                  for p in glob.glob(osp.join(MARKER_MAP_DIR, '*.yaml')))
+
+
+@dataclass
+class MarkerMap:
+    """A parsed marker map.
+
+    Attributes:
+        name (str): map name.
+        joints (dict): joint name -> {operation: arguments}, in evaluation order.
+        source (str): file it came from.
+    """
+    name: str
+    joints: Dict[str, dict]
+    source: str = ''
+
+    @classmethod
+    def load(cls, name_or_path: str) -> 'MarkerMap':
+        """Load a shipped map by name or any map file by path."""
+        path = name_or_path
+        if not osp.isfile(path):
+            path = osp.join(MARKER_MAP_DIR, f'{name_or_path}.yaml')
+        if not osp.isfile(path):
+            raise FileNotFoundError(f'marker map {name_or_path!r} not found; shipped maps: '
+                                    f'{available_marker_maps()}')
+        with open(path) as f:
+            spec = yaml.safe_load(f)
+        if not isinstance(spec, dict) or 'joints' not in spec:
+            raise MarkerMapError(f'{path}: a marker map needs a "joints" mapping')
+        marker_map = cls(spec.get('name', osp.splitext(osp.basename(path))[0]),
+                         dict(spec['joints']), path)
+        marker_map.validate()
+        return marker_map
+
+    def validate(self) -> None:
+        skeleton = runningpose19()
+        unknown = [j for j in self.joints if j not in skeleton.names]
+        if unknown:
+            raise MarkerMapError(f'{self.source}: unknown joints {unknown}; runningpose19 '
+                                 f'joints are {list(skeleton.names)}')
+        undefined = [j for j in skeleton.names if j not in self.joints]
+        if undefined:
+            raise MarkerMapError(f'{self.source}: joints {undefined} are not defined; define '
+                                 'each (use "missing: reason" if the set lacks it)')
+        for joint, op in self.joints.items():
+            if not isinstance(op, dict) or len(op) != 1 or next(iter(op)) not in _OPERATIONS:
+                raise MarkerMapError(f'{self.source}: joint {joint!r} must be one of '
+                                     f'{list(_OPERATIONS)}, got {op!r}')
+
+    def required_markers(self) -> List[str]:
+        """Every marker name the map reads (names that are not joints)."""
+        names = []
+        for op in self.joints.values():
+            for ref in _references(op):
+                if ref not in self.joints and ref not in names:
+                    names.append(ref)
+        return names
+
+    def missing_joints(self) -> Dict[str, str]:
+        """Joints the marker set cannot provide, with the reason."""
+        return {j: op['missing'] for j, op in self.joints.items() if 'missing' in op}
+
+
+def _references(op: dict) -> List[str]:
+    kind, args = next(iter(op.items()))
+    if kind == 'mean':
+        return list(args)
+    if kind == 'lerp':
+        return list(args[:2])
+    if kind == 'offset':
+        return [args['point']] + list(args['along'])
+    if kind == 'harrington':
+        return [args['asis_left'], args['asis_right']] + list(args['psis'])
+    return []
+
+
+@dataclass
+class JointData:
+    """runningpose19 joint centres of one trial.
+
+    Attributes:
+        joints_m (np.ndarray): (T, 19, 3) positions in metres, world frame, z up;
+            NaN where unknown.
+        visible (np.ndarray): (T, 19) bool, True where the joint is known.
+        rate_hz (float): sampling rate.
+        source (str): the mocap file.
+        missing_joints (dict): joints the marker set cannot provide -> reason.
+    """
+    joints_m: np.ndarray
+    visible: np.ndarray
+    rate_hz: float
+    source: str = ''
+    missing_joints: Dict[str, str] = field(default_factory=dict)
+
+    @property
+    def num_frames(self) -> int:
+        return self.joints_m.shape[0]
+
+
+def harrington_hip_centre(asis_left: np.ndarray, asis_right: np.ndarray,
+                          psis_mid: np.ndarray, side: str) -> np.ndarray:
+    """Hip joint centre by Harrington et al. (2007, J Biomech 40:595).
+
+    Pelvis frame: origin at the ASIS midpoint, z lateral (to the right ASIS), x anterior
+    (from the PSIS midpoint towards the ASIS midpoint, orthogonal to z), y = z x x
+    superior. With PW the inter-ASIS distance and PD the ASIS-to-PSIS-midpoint distance
+    (mm): x = -0.24 PD - 9.9, y = -0.30 PW - 10.9, z = +/-(0.33 PW + 7.3).
+
+    Args:
+        asis_left, asis_right, psis_mid (np.ndarray): (T, 3) in millimetres.
+        side (str): 'left' or 'right'.
+
+    Returns:
+        np.ndarray: (T, 3) hip joint centre in millimetres (NaN where an input is).
+    """
+    origin = 0.5 * (asis_left + asis_right)
+    z_axis = asis_right - asis_left
+    pw = np.linalg.norm(z_axis, axis=-1, keepdims=True)
+    z_axis = z_axis / pw
+    forward = origin - psis_mid
+    pd = np.linalg.norm(forward, axis=-1, keepdims=True)
+    x_axis = forward - np.sum(forward * z_axis, axis=-1, keepdims=True) * z_axis
+    x_axis = x_axis / np.linalg.norm(x_axis, axis=-1, keepdims=True)
+    y_axis = np.cross(z_axis, x_axis)
+    sign = {'right': 1.0, 'left': -1.0}[side]
+    x = -0.24 * pd - 9.9
+    y = -0.30 * pw - 10.9
+    z = sign * (0.33 * pw + 7.3)
+    return origin + x * x_axis + y * y_axis + z * z_axis
+
+
+def joints_from_markers(markers: MarkerData, marker_map: MarkerMap,
+                        max_gap_frames: int = 10) -> JointData:
+    """Compute runningpose19 joint centres from markers.
+
+    Args:
+        markers (MarkerData): trajectories (any unit and up axis).
+        marker_map (MarkerMap): the marker set's map.
+        max_gap_frames (int): marker gaps up to this many frames are filled by cubic
+            interpolation; longer ones leave the joints that need them missing.
+
+    Returns:
+        JointData: metres, z up. Joints the map marks missing are NaN and invisible, and
+        a :class:`MissingJointWarning` names them.
+
+    Raises:
+        MarkerMapError: markers the map needs are absent from the file (the message lists
+            what the map needs and what the file has) or have no valid sample.
+        MocapFormatError: the marker cloud is not person-sized in the declared unit.
+    """
+    needed = marker_map.required_markers()
+    absent = [m for m in needed if m not in markers.names]
+    if absent:
+        raise MarkerMapError(
+            f'{markers.source}: marker map {marker_map.name!r} needs markers {absent} that '
+            f'the file does not have.\n  the map needs: {needed}\n  the file has: '
+            f'{markers.names}')
+    markers.check_units()
+    data = markers.select(needed).fill_gaps(max_gap_frames).in_metres().z_up()
+    empty = [n for n, frac in data.missing_fraction().items() if frac == 1.0]
+    if empty:
+        raise MarkerMapError(f'{markers.source}: markers {empty} have no valid sample '
+                             '(all NaN/zero); the joints that need them cannot be computed')
+    points_mm = {n: data.marker(n) * 1000.0 for n in needed}
+    skeleton = runningpose19()
+    num_frames = data.num_frames
+    for joint, op in marker_map.joints.items():
+        points_mm[joint] = _evaluate(op, points_mm, num_frames)
+    joints = np.stack([points_mm[name] for name in skeleton.names], axis=1) / 1000.0
+    visible = np.isfinite(joints).all(axis=-1)
+    missing = marker_map.missing_joints()
+    if missing:
+        warnings.warn(f'{markers.source}: marker map {marker_map.name!r} cannot provide '
+                      + '; '.join(f'{j} ({why})' for j, why in missing.items())
+                      + ' - left missing (invisible), not invented', MissingJointWarning)
+    return JointData(joints, visible, markers.rate_hz, markers.source, missing)
+
+
+def _evaluate(op: dict, points: Dict[str, np.ndarray], num_frames: int) -> np.ndarray:
+    kind, args = next(iter(op.items()))
+    if kind == 'missing':
+        return np.full((num_frames, 3), np.nan)
+    if kind == 'mean':
+        return np.mean([points[n] for n in args], axis=0)
+    if kind == 'lerp':
+        a, b, t = points[args[0]], points[args[1]], float(args[2])
+        return a + t * (b - a)
+    if kind == 'offset':
+        start, end = (points[n] for n in args['along'])
+        direction = end - start
+        direction = direction / np.linalg.norm(direction, axis=-1, keepdims=True)
+        return points[args['point']] + float(args['mm']) * direction
+    if kind == 'harrington':
+        psis = np.mean([points[n] for n in args['psis']], axis=0)
+        return harrington_hip_centre(points[args['asis_left']], points[args['asis_right']],
+                                     psis, args['side'])
+    raise MocapFormatError(f'unknown marker map operation {kind!r}')

@@ -1,0 +1,241 @@
+"""Readers for marker-based motion capture files.
+
+Every reader returns a :class:`MarkerData` (names, (T, M, 3) positions with missing
+samples as NaN, sampling rate, units, up axis). Errors name the file, the line or field,
+and what was expected.
+"""
+import os.path as osp
+from typing import List, Optional
+
+import numpy as np
+
+from .markers import MarkerData, MocapFormatError
+
+
+def _open_text(path: str) -> List[str]:
+    if not osp.isfile(path):
+        raise FileNotFoundError(f'mocap file {path} does not exist')
+    with open(path, 'r', encoding='utf-8-sig', errors='replace') as f:
+        return f.read().splitlines()
+
+
+def _parse_float_row(fields: List[str], path: str, line_no: int) -> np.ndarray:
+    """Floats of a row; empty fields and 'nan' become NaN."""
+    out = np.full(len(fields), np.nan)
+    for i, field in enumerate(fields):
+        field = field.strip()
+        if field == '' or field.lower() == 'nan':
+            continue
+        try:
+            out[i] = float(field)
+        except ValueError:
+            raise MocapFormatError(
+                f'{path}, line {line_no}: field {i + 1} is {field!r}, expected a number'
+            ) from None
+    return out
+
+
+def _zero_triplets_to_nan(positions: np.ndarray) -> np.ndarray:
+    # Qualisys/Vicon export a missing sample as exactly (0, 0, 0)
+    zero = np.all(positions == 0, axis=-1)
+    positions[zero] = np.nan
+    return positions
+
+
+def read_marker_labels(path: str) -> List[str]:
+    """Marker names, one per line (blank lines ignored)."""
+    names = [line.strip() for line in _open_text(path) if line.strip()]
+    if not names:
+        raise MocapFormatError(f'{path}: no marker labels')
+    return names
+
+
+def read_qualisys_txt(path: str,
+                      labels: Optional[List[str]] = None,
+                      rate_hz: float = 170.0,
+                      units: str = 'mm') -> MarkerData:
+    """The RunningPose Qualisys text format: one line per marker, frames as x,y,z triplets.
+
+    Args:
+        path (str): the ``.txt`` file (comma separated, one line per marker).
+        labels (list[str], optional): marker names in line order; default: read
+            ``marker_labels.txt`` next to the file.
+        rate_hz (float): capture rate (the format does not store it; 170 Hz for the
+            RunningPose capture).
+        units (str): unit of the values (mm for Qualisys).
+
+    Returns:
+        MarkerData: z-up world frame.
+    """
+    lines = [(i + 1, line) for i, line in enumerate(_open_text(path)) if line.strip()]
+    if labels is None:
+        labels_path = osp.join(osp.dirname(path), 'marker_labels.txt')
+        if not osp.isfile(labels_path):
+            raise FileNotFoundError(
+                f'{path}: the Qualisys text format has no marker names; expected them in '
+                f'{labels_path} or passed as labels=')
+        labels = read_marker_labels(labels_path)
+    if len(lines) != len(labels):
+        raise MocapFormatError(f'{path}: {len(lines)} marker lines but {len(labels)} labels')
+    rows = []
+    for line_no, line in lines:
+        values = _parse_float_row(line.rstrip(',').split(','), path, line_no)
+        if len(values) % 3:
+            raise MocapFormatError(f'{path}, line {line_no}: {len(values)} values is not a '
+                                   'whole number of x,y,z triplets (truncated file?)')
+        rows.append(values)
+    lengths = {len(r) for r in rows}
+    if len(lengths) != 1:
+        counts = [len(r) // 3 for r in rows]
+        short = [lines[i][0] for i, c in enumerate(counts) if c < max(counts)]
+        raise MocapFormatError(f'{path}: marker lines have different frame counts '
+                               f'({min(counts)}..{max(counts)}); short lines: {short[:10]} '
+                               '(truncated file?)')
+    positions = np.stack([r.reshape(-1, 3) for r in rows], axis=1)
+    return MarkerData(list(labels), _zero_triplets_to_nan(positions), rate_hz, units, 'z',
+                      path, dict(format='qualisys_txt'))
+
+
+def read_qtm_tsv(path: str) -> MarkerData:
+    """Qualisys QTM's 3D TSV export (header ``KEY<TAB>value`` lines, then frames).
+
+    Header keys used: ``NO_OF_FRAMES``, ``NO_OF_MARKERS``, ``FREQUENCY``, ``MARKER_NAMES``
+    (followed by the names). An optional column row (``Frame  Time  Name X ...``) is
+    skipped. Values are mm; an exact (0, 0, 0) or an empty triplet is missing.
+    """
+    lines = _open_text(path)
+    header = {}
+    row = 0
+    while row < len(lines):
+        fields = lines[row].rstrip('\n').split('\t')
+        key = fields[0].strip()
+        if key and key.replace('_', '').isalpha() and key.isupper():
+            header[key] = [f.strip() for f in fields[1:]]
+            row += 1
+        else:
+            break
+    for key in ('NO_OF_FRAMES', 'NO_OF_MARKERS', 'FREQUENCY', 'MARKER_NAMES'):
+        if key not in header:
+            raise MocapFormatError(f'{path}: header has no {key} line; not a QTM 3D TSV '
+                                   f'export (found: {sorted(header)})')
+    names = [n for n in header['MARKER_NAMES'] if n]
+    try:
+        num_frames = int(header['NO_OF_FRAMES'][0])
+        num_markers = int(header['NO_OF_MARKERS'][0])
+        rate = float(header['FREQUENCY'][0])
+    except (ValueError, IndexError):
+        raise MocapFormatError(f'{path}: NO_OF_FRAMES / NO_OF_MARKERS / FREQUENCY must be '
+                               'numbers') from None
+    if len(names) != num_markers:
+        raise MocapFormatError(f'{path}: NO_OF_MARKERS is {num_markers} but MARKER_NAMES '
+                               f'lists {len(names)}')
+    if row < len(lines) and lines[row].split('\t')[0].strip().lower() == 'frame':
+        row += 1  # column header row
+    data_lines = [(i + 1, lines[i]) for i in range(row, len(lines)) if lines[i].strip()]
+    if len(data_lines) != num_frames:
+        raise MocapFormatError(f'{path}: header says {num_frames} frames, file has '
+                               f'{len(data_lines)} data rows (truncated file?)')
+    width = 3 * num_markers
+    positions = np.full((num_frames, num_markers, 3), np.nan)
+    for t, (line_no, line) in enumerate(data_lines):
+        values = _parse_float_row(line.split('\t'), path, line_no)
+        # with Frame and Time columns the row is 2 wider than the marker values
+        if len(values) == width + 2:
+            values = values[2:]
+        elif len(values) != width:
+            raise MocapFormatError(f'{path}, line {line_no}: {len(values)} values, expected '
+                                   f'{width} (or {width + 2} with Frame and Time)')
+        positions[t] = values.reshape(num_markers, 3)
+    return MarkerData(names, _zero_triplets_to_nan(positions), rate, 'mm', 'z', path,
+                      dict(format='qtm_tsv', header=header))
+
+
+def read_trc(path: str) -> MarkerData:
+    """OpenSim TRC: 5 header lines (``PathFileType``, keys, values, names, X1 Y1 Z1 ...),
+    then ``Frame# Time X1 Y1 Z1 ...`` rows, tab separated. Empty fields are missing.
+    OpenSim's world is y up."""
+    lines = _open_text(path)
+    if len(lines) < 6 or not lines[0].startswith('PathFileType'):
+        raise MocapFormatError(f'{path}: not an OpenSim TRC file (first line should start '
+                               'with PathFileType)')
+    keys = lines[1].split('\t')
+    values = lines[2].split('\t')
+    header = {k.strip(): v.strip() for k, v in zip(keys, values) if k.strip()}
+    for key in ('DataRate', 'NumFrames', 'NumMarkers', 'Units'):
+        if key not in header:
+            raise MocapFormatError(f'{path}: header line 2 has no {key}')
+    try:
+        rate = float(header['DataRate'])
+        num_frames = int(header['NumFrames'])
+        num_markers = int(header['NumMarkers'])
+    except ValueError:
+        raise MocapFormatError(f'{path}: DataRate/NumFrames/NumMarkers must be numbers') from None
+    names = [n.strip() for n in lines[3].split('\t')[2:] if n.strip()]
+    if len(names) != num_markers:
+        raise MocapFormatError(f'{path}: NumMarkers is {num_markers}, line 4 names '
+                               f'{len(names)}')
+    data_lines = [(i + 1, lines[i]) for i in range(5, len(lines)) if lines[i].strip()]
+    if len(data_lines) < num_frames:
+        raise MocapFormatError(f'{path}: header says {num_frames} frames, file has '
+                               f'{len(data_lines)} (truncated file?)')
+    data_lines = data_lines[:num_frames]
+    width = 2 + 3 * num_markers
+    positions = np.full((num_frames, num_markers, 3), np.nan)
+    times = np.zeros(num_frames)
+    for t, (line_no, line) in enumerate(data_lines):
+        fields = line.split('\t')
+        if len(fields) < width:
+            fields += [''] * (width - len(fields))  # trailing missing markers
+        row = _parse_float_row(fields[:width], path, line_no)
+        times[t] = row[1]
+        positions[t] = row[2:].reshape(num_markers, 3)
+    units = header['Units'].lower()
+    return MarkerData(names, positions, rate, units, 'y', path,
+                      dict(format='trc', header=header, start_time_s=float(times[0])))
+
+
+def read_c3d(path: str) -> MarkerData:
+    """C3D through ezc3d (maintained by the pyomeca group; binary wheels; reads the
+    Vicon/Qualisys/Motion Analysis variants and their parameter sections).
+
+    Points with a negative residual (the C3D 'invalid' flag) or exact zeros are missing.
+    C3D has no fixed up axis; the reader assumes z up (Vicon and Qualisys default)
+    unless the ``POINT:Y_SCREEN`` parameter says ``+Y``.
+    """
+    import ezc3d
+    if not osp.isfile(path):
+        raise FileNotFoundError(f'mocap file {path} does not exist')
+    try:
+        c3d = ezc3d.c3d(path)
+    except Exception as exc:  # ezc3d raises plain RuntimeError/IOError on corrupt files
+        raise MocapFormatError(f'{path}: cannot read as C3D ({exc})') from exc
+    point = c3d['parameters']['POINT']
+    names = [n.strip() for n in point['LABELS']['value']]
+    rate = float(np.asarray(point['RATE']['value']).reshape(-1)[0])
+    units = _c3d_string(point, 'UNITS', 'mm').lower()
+    data = np.asarray(c3d['data']['points'], dtype=np.float64)  # (4, M, T)
+    positions = data[:3].transpose(2, 1, 0).copy()
+    meta = c3d['data'].get('meta_points', {})
+    if 'residuals' in meta:
+        residuals = np.asarray(meta['residuals']).reshape(-1, positions.shape[1],
+                                                          positions.shape[0])[0]
+        positions[residuals.T < 0] = np.nan
+    up = 'y' if _c3d_string(point, 'Y_SCREEN', '').upper() == '+Y' else 'z'
+    return MarkerData(names[:positions.shape[1]], _zero_triplets_to_nan(positions), rate,
+                      units, up, path, dict(format='c3d'))
+
+
+def _c3d_string(group: dict, name: str, default: str) -> str:
+    values = group.get(name, {}).get('value', [])
+    return str(values[0]).strip() if len(values) and str(values[0]).strip() else default
+
+
+def read_markers(path: str, **kwargs) -> MarkerData:
+    """Read any supported marker file by its extension (.txt, .tsv, .trc, .c3d)."""
+    ext = osp.splitext(path)[1].lower()
+    readers = {'.txt': read_qualisys_txt, '.tsv': read_qtm_tsv, '.trc': read_trc,
+               '.c3d': read_c3d}
+    if ext not in readers:
+        raise MocapFormatError(f'{path}: unknown marker file type {ext!r}; supported: '
+                               f'{sorted(readers)}')
+    return readers[ext](path, **kwargs)

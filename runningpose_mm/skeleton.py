@@ -1,0 +1,114 @@
+"""The runningpose19 skeleton, read from its one definition file.
+
+The keypoints are defined in ``configs/_base_/datasets/runningpose19.py`` (MMPose's
+``dataset_info`` format). Everything in the package reads names, flip pairs and links
+from there through this module.
+"""
+import os.path as osp
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Dict, List, Tuple
+
+import numpy as np
+
+_PACKAGE_DIR = osp.dirname(osp.abspath(__file__))
+_CANDIDATE_CONFIG_DIRS = (
+    osp.join(osp.dirname(_PACKAGE_DIR), 'configs'),  # source checkout / editable install
+    osp.join(_PACKAGE_DIR, '.mim', 'configs'),  # wheel install (setup.py copies configs)
+)
+
+
+def config_dir() -> str:
+    """Directory holding the plugin's configs (``_base_/datasets/runningpose19.py``)."""
+    for candidate in _CANDIDATE_CONFIG_DIRS:
+        if osp.isfile(osp.join(candidate, '_base_', 'datasets', 'runningpose19.py')):
+            return candidate
+    raise FileNotFoundError(
+        'runningpose_mm configs not found; looked in: ' + ', '.join(_CANDIDATE_CONFIG_DIRS))
+
+
+def metainfo_file() -> str:
+    """Path of ``runningpose19.py``, the skeleton definition."""
+    return osp.join(config_dir(), '_base_', 'datasets', 'runningpose19.py')
+
+
+@lru_cache(maxsize=1)
+def _dataset_info() -> dict:
+    from mmengine.config import Config
+    return Config.fromfile(metainfo_file()).dataset_info.to_dict()
+
+
+def metainfo() -> dict:
+    """The skeleton in MMPose's parsed metainfo form (``flip_indices`` etc.)."""
+    from mmpose.datasets.datasets.utils import parse_pose_metainfo
+    return parse_pose_metainfo(dict(from_file=metainfo_file()))
+
+
+@dataclass(frozen=True)
+class Skeleton:
+    """A small skeleton object (names, parents, left/right) used across the package.
+
+    Attributes:
+        names (tuple[str]): keypoint names in index order.
+        links (tuple[tuple[int, int]]): (parent, child) index pairs, as in the metainfo.
+        flip_indices (tuple[int]): index of each keypoint's mirror image.
+    """
+    names: Tuple[str, ...]
+    links: Tuple[Tuple[int, int], ...]
+    flip_indices: Tuple[int, ...]
+
+    @property
+    def num_keypoints(self) -> int:
+        return len(self.names)
+
+    def index(self, name: str) -> int:
+        try:
+            return self.names.index(name)
+        except ValueError:
+            raise KeyError(f'unknown keypoint {name!r}; runningpose19 has: '
+                           f'{", ".join(self.names)}') from None
+
+    @property
+    def parents(self) -> np.ndarray:
+        """(K,) index of each joint's parent along the links, -1 for the root."""
+        parents = np.full(self.num_keypoints, -1, dtype=np.int64)
+        for parent, child in self.links:
+            parents[child] = parent
+        return parents
+
+    @property
+    def left_indices(self) -> List[int]:
+        return [i for i, n in enumerate(self.names) if n.startswith('left_')]
+
+    @property
+    def right_indices(self) -> List[int]:
+        return [i for i, n in enumerate(self.names) if n.startswith('right_')]
+
+    def bone_lengths(self, joints: np.ndarray) -> Dict[str, np.ndarray]:
+        """Length of every link per frame.
+
+        Args:
+            joints (np.ndarray): (T, K, 3) joint positions (any length unit).
+
+        Returns:
+            dict: ``'parent-child'`` name -> (T,) lengths in the input's unit.
+        """
+        return {
+            f'{self.names[p]}-{self.names[c]}':
+            np.linalg.norm(joints[:, c] - joints[:, p], axis=-1)
+            for p, c in self.links
+        }
+
+
+@lru_cache(maxsize=1)
+def runningpose19() -> Skeleton:
+    """The runningpose19 skeleton parsed from its metainfo file."""
+    info = _dataset_info()
+    keypoints = [info['keypoint_info'][i] for i in sorted(info['keypoint_info'])]
+    names = tuple(k['name'] for k in keypoints)
+    name_to_index = {n: i for i, n in enumerate(names)}
+    flip = tuple(name_to_index[k['swap']] if k['swap'] else i for i, k in enumerate(keypoints))
+    links = tuple((name_to_index[a], name_to_index[b])
+                  for a, b in (info['skeleton_info'][i]['link']
+                               for i in sorted(info['skeleton_info'])))
+    return Skeleton(names=names, links=links, flip_indices=flip)

@@ -1,0 +1,151 @@
+"""RunningPoseDataset: windows, padding, causal targets, cameras, the sequence flip."""
+import json
+
+import numpy as np
+import pytest
+from mmengine.registry import init_default_scope
+
+import runningpose_mm  # noqa: F401
+from runningpose_mm.datasets import RandomFlipSequence, RunningPoseDataset
+from runningpose_mm.mocap.dataset_builder import (BuildConfig, TrialSource, build_dataset,
+                                                  format_summary, resample_joints,
+                                                  shared_data_trials, synthetic_trials)
+from runningpose_mm.mocap.corruption import DetectorNoiseConfig, corrupt_keypoints_2d
+from runningpose_mm.skeleton import runningpose19
+
+from conftest import SHARED_DATA, shared_file
+
+
+@pytest.fixture(scope='module')
+def synthetic_dataset(tmp_path_factory):
+    out = tmp_path_factory.mktemp('ds')
+    trials = synthetic_trials(2, 'train', seed=0, duration_s=2.0) + \
+        synthetic_trials(1, 'test', seed=1, duration_s=2.0)
+    summary = build_dataset(trials, str(out), BuildConfig(fps=50, cameras_per_trial=2,
+                                                          min_frames_in_view=40),
+                            progress=False)
+    return out, summary
+
+
+def test_annotation_files_hold_camera_frame_metres_and_pixels(synthetic_dataset):
+    out, summary = synthetic_dataset
+    assert summary['splits']['train']['sequences'] == 4
+    data = np.load(out / 'train.npz')
+    seqs = json.loads(str(data['sequences_json']))
+    k3, k2 = data['keypoints_3d'], data['keypoints_2d']
+    assert k3.shape[1:] == (19, 3) and k2.shape[1:] == (19, 2)
+    # camera frame: the runner is metres in front of the camera, about 1.7 m tall
+    assert np.all(k3[:, 0, 2] > 2.0)
+    for i, seq in enumerate(seqs):
+        rows = data['sequence_index'] == i
+        cam = seq['camera']
+        f, c = np.array(cam['f']).ravel(), np.array(cam['c']).ravel()
+        uv = k3[rows, :, :2] / k3[rows, :, 2:] * f + c
+        np.testing.assert_allclose(uv, k2[rows], atol=1e-2)  # 2D = projection of 3D
+        assert (k2[rows, :, 0] >= 0).all() and (k2[rows, :, 0] < cam['w']).all()
+
+
+def test_windows_are_edge_padded_and_centred(synthetic_dataset):
+    out, _ = synthetic_dataset
+    init_default_scope('mmpose')
+    ds = RunningPoseDataset(ann_file=str(out / 'train.npz'), seq_len=9, causal=False)
+    data = np.load(out / 'train.npz')
+    assert len(ds) == len(data['sequence_index'])  # every frame is a target
+    first = ds.get_data_info(0)
+    assert first['keypoints'].shape == (9, 19, 2)
+    # the first target repeats frame 0 four times on the left
+    np.testing.assert_array_equal(first['img_ids'][:5], [0] * 5)
+    np.testing.assert_allclose(first['lifting_target'][0], data['keypoints_3d'][0])
+    assert first['camera_param']['w'] > 0 and first['camera_param']['f'].shape == (2, 1)
+    # windows never cross into the next sequence
+    seq = data['sequence_index']
+    last_of_first = int(np.flatnonzero(seq == 0)[-1])
+    info = ds.get_data_info(last_of_first)
+    assert set(seq[info['img_ids']]) == {0}
+
+
+def test_causal_and_unpadded_windows(synthetic_dataset):
+    out, _ = synthetic_dataset
+    init_default_scope('mmpose')
+    causal = RunningPoseDataset(ann_file=str(out / 'train.npz'), seq_len=5, causal=True)
+    info = causal.get_data_info(10)
+    assert info['img_ids'] == [6, 7, 8, 9, 10] and info['target_frame'] == 10 + \
+        int(np.load(out / 'train.npz')['frame_index'][0])
+    unpadded = RunningPoseDataset(ann_file=str(out / 'train.npz'), seq_len=27,
+                                  pad_video_seq=False)
+    data = np.load(out / 'train.npz')
+    lengths = np.bincount(data['sequence_index'])
+    assert len(unpadded) == int(np.sum(lengths - 26))
+
+
+def test_pipeline_flip_keeps_2d_the_projection_of_3d(synthetic_dataset):
+    out, _ = synthetic_dataset
+    init_default_scope('mmpose')
+    ds = RunningPoseDataset(ann_file=str(out / 'train.npz'), seq_len=1)
+    info = ds.get_data_info(30)
+    flipped = RandomFlipSequence(flip_prob=1.0)(dict(info))
+    cam = info['camera_param']
+    f, c = cam['f'].ravel(), cam['c'].ravel()
+    target = flipped['lifting_target'][0]
+    uv = target[:, :2] / target[:, 2:] * f + c
+    np.testing.assert_allclose(uv, flipped['keypoints'][0], atol=1e-2)
+    # left and right swapped: the flipped left ankle is the mirrored right ankle
+    sk = runningpose19()
+    la, ra = sk.index('left_ankle'), sk.index('right_ankle')
+    np.testing.assert_allclose(flipped['lifting_target'][0, la, 0],
+                               -info['lifting_target'][0, ra, 0])
+    # and it runs through MMPose's codec and packing
+    from mmpose.datasets.transforms import GenerateTarget, PackPoseInputs
+    codec = dict(type='VideoPoseLifting', num_keypoints=19, zero_center=True, root_index=0)
+    packed = PackPoseInputs(meta_keys=('id', 'target_root'))(
+        GenerateTarget(encoder=codec)(flipped))
+    assert packed['inputs'].shape == (38, 1)
+
+
+def test_missing_annotation_file_points_to_the_builder(tmp_path):
+    with pytest.raises(FileNotFoundError, match='build_runningpose.py'):
+        RunningPoseDataset(ann_file=str(tmp_path / 'nope.npz'))
+
+
+def test_resampling_is_exact_for_linear_motion():
+    t = np.arange(171) / 170.0
+    joints = np.zeros((171, 19, 3))
+    joints[..., 0] = 3.0 * t[:, None]
+    out = resample_joints(joints, 170.0, 50.0)
+    assert out.shape[0] == 51
+    np.testing.assert_allclose(out[:, 0, 0], 3.0 * np.arange(51) / 50.0, atol=1e-12)
+
+
+def test_detector_noise_is_seeded_and_sized(rng):
+    kp = np.tile(np.linspace([500, 200], [520, 800], 19)[None], (200, 1, 1))
+    vis = np.ones((200, 19), bool)
+    a, sa = corrupt_keypoints_2d(kp, vis, 50, np.random.default_rng(3))
+    b, _ = corrupt_keypoints_2d(kp, vis, 50, np.random.default_rng(3))
+    np.testing.assert_array_equal(a, b)
+    err = np.linalg.norm(a - kp, axis=-1)
+    assert 2 < np.median(err) < 25  # ~1 % of a 600 px person
+    assert (sa < 0.3).any() and (sa > 0.8).mean() > 0.8  # some dropouts, mostly confident
+    clean, _ = corrupt_keypoints_2d(kp, vis, 50, rng, DetectorNoiseConfig(
+        jitter_frac=0, drift_frac=0, missing_rate=0, swap_rate=0))
+    np.testing.assert_allclose(clean, kp)
+
+
+def test_building_from_the_shared_real_trials(tmp_path):
+    shared_file('qualisys_tindra', 'Tindra1.txt')
+    shared_file('hamner2013_subject04', 'run200_markers.trc')
+    summary = build_dataset(shared_data_trials(SHARED_DATA), str(tmp_path),
+                            BuildConfig(fps=50, cameras_per_trial=3), progress=False)
+    trials = summary['trials']
+    assert trials['Tindra1']['frames_mocap'] == 685 and trials['Tindra1']['frames'] == 202
+    assert trials['Tindra2']['split'] == 'test' and trials['hamner_run300']['split'] == 'val'
+    assert trials['Tindra1']['missing_joints'] == []
+    assert set(trials['hamner_run200']['missing_joints']) == {
+        'head', 'left_ankle', 'left_knee', 'neck_base', 'right_ankle', 'right_knee'}
+    assert trials['Tindra1']['bone_length_cv']['left_knee-left_ankle'] < 0.06
+    text = format_summary(summary)
+    assert 'Tindra2' in text and 'test' in text
+    init_default_scope('mmpose')
+    ds = RunningPoseDataset(ann_file=str(tmp_path / 'val.npz'), seq_len=27)
+    info = ds.get_data_info(0)
+    # missing joints are invisible targets, never zeros pretending to be joints
+    assert info['lifting_target_visible'][0, runningpose19().index('left_knee')] == 0

@@ -1,0 +1,139 @@
+"""Marker maps -> joint centres: Harrington hips, missing joints, gaps, units, bad input."""
+import warnings
+
+import numpy as np
+import pytest
+
+from runningpose_mm.mocap import (MarkerData, MarkerMap, MarkerMapError, MissingJointWarning,
+                                  MocapFormatError, available_marker_maps,
+                                  harrington_hip_centre, joints_from_markers, read_markers)
+from runningpose_mm.mocap.gaps import fill_short_gaps
+from runningpose_mm.skeleton import runningpose19
+
+from conftest import shared_file
+
+
+def test_shipped_maps_define_all_19_joints():
+    assert {'runningpose_qualisys45', 'hamner_opensim'} <= set(available_marker_maps())
+    for name in ('runningpose_qualisys45', 'hamner_opensim'):
+        m = MarkerMap.load(name)
+        assert set(m.joints) == set(runningpose19().names)
+    assert set(MarkerMap.load('hamner_opensim').missing_joints()) == {
+        'left_knee', 'right_knee', 'left_ankle', 'right_ankle', 'head', 'neck_base'}
+
+
+def test_harrington_hip_centre_in_an_axis_aligned_pelvis():
+    # x anterior, y superior, z right; ASIS 240 mm apart, sacrum 160 mm behind
+    lasi = np.array([[0.0, 0.0, -120.0]])
+    rasi = np.array([[0.0, 0.0, 120.0]])
+    psis = np.array([[-160.0, 0.0, 0.0]])
+    right = harrington_hip_centre(lasi, rasi, psis, 'right')[0]
+    left = harrington_hip_centre(lasi, rasi, psis, 'left')[0]
+    pw, pd = 240.0, 160.0
+    np.testing.assert_allclose(right, [-0.24 * pd - 9.9, -0.30 * pw - 10.9, 0.33 * pw + 7.3])
+    np.testing.assert_allclose(left, [-0.24 * pd - 9.9, -0.30 * pw - 10.9, -0.33 * pw - 7.3])
+
+
+def test_harrington_is_rotation_invariant(rng):
+    from scipy.spatial.transform import Rotation
+    pts = np.array([[0.0, 0.0, -120.0], [0.0, 0.0, 120.0], [-160.0, 10.0, 0.0]])
+    R = Rotation.random(random_state=3).as_matrix()
+    moved = pts @ R.T + np.array([500.0, -20.0, 900.0])
+    a = harrington_hip_centre(*[p[None] for p in pts], 'right')[0]
+    b = harrington_hip_centre(*[p[None] for p in moved], 'right')[0]
+    np.testing.assert_allclose(b, R @ a + np.array([500.0, -20.0, 900.0]), atol=1e-9)
+
+
+def _hamner_like_markers(num_frames=20, units='mm', scale=1.0):
+    names = MarkerMap.load('hamner_opensim').required_markers()
+    rng = np.random.default_rng(0)
+    base = rng.uniform(-300, 300, (len(names), 3)) + np.array([0, 1000, 0])
+    pos = np.repeat(base[None], num_frames, axis=0) * scale
+    return MarkerData(names, pos, 100.0, units, 'y', 'generated.trc')
+
+
+def test_missing_joints_are_named_in_a_warning_and_never_invented():
+    with pytest.warns(MissingJointWarning, match='left_knee.*no knee epicondyle'):
+        joints = joints_from_markers(_hamner_like_markers(), MarkerMap.load('hamner_opensim'))
+    sk = runningpose19()
+    for name in ('left_knee', 'right_ankle', 'head'):
+        assert not joints.visible[:, sk.index(name)].any()
+        assert np.isnan(joints.joints_m[:, sk.index(name)]).all()
+    assert joints.visible[:, sk.index('root')].all()
+
+
+def test_unknown_marker_names_list_what_the_map_needs_and_the_file_has():
+    data = _hamner_like_markers()
+    data.names = [n.lower() for n in data.names]
+    with pytest.raises(MarkerMapError) as err:
+        joints_from_markers(data, MarkerMap.load('hamner_opensim'))
+    message = str(err.value)
+    assert 'the map needs' in message and "'RASI'" in message
+    assert 'the file has' in message and "'rasi'" in message
+
+
+def test_all_nan_marker_is_reported():
+    data = _hamner_like_markers()
+    data.positions[:, data.names.index('C7')] = np.nan
+    with pytest.raises(MarkerMapError, match=r"\['C7'\] have no valid sample"):
+        with warnings.catch_warnings():
+            warnings.simplefilter('ignore', MissingJointWarning)
+            joints_from_markers(data, MarkerMap.load('hamner_opensim'))
+
+
+@pytest.mark.parametrize('scale, hint', [(1e-3, "'m'"), (1e3, None)])
+def test_wrong_units_are_detected(scale, hint):
+    data = _hamner_like_markers(scale=scale)
+    with pytest.raises(MocapFormatError, match='declared unit .mm. is probably wrong') as err:
+        joints_from_markers(data, MarkerMap.load('hamner_opensim'))
+    if hint:
+        assert hint in str(err.value)
+
+
+def test_short_gaps_are_filled_long_gaps_stay_missing():
+    t = np.arange(100, dtype=float)
+    series = np.stack([np.sin(t / 10), np.cos(t / 10), t / 50], axis=-1)[:, None]
+    holed = series.copy()
+    holed[20:25] = np.nan   # 5 frames: filled
+    holed[50:70] = np.nan   # 20 frames: left
+    holed[:3] = np.nan      # at the start: never extrapolated
+    filled = fill_short_gaps(holed, max_gap_frames=10)
+    np.testing.assert_allclose(filled[20:25], series[20:25], atol=2e-3)
+    assert np.isnan(filled[50:70]).all() and np.isnan(filled[:3]).all()
+
+
+def test_gap_filling_in_joints_from_markers():
+    data = _hamner_like_markers(40)
+    data.positions[10:14, data.names.index('C7')] = np.nan
+    with warnings.catch_warnings():
+        warnings.simplefilter('ignore', MissingJointWarning)
+        short = joints_from_markers(data, MarkerMap.load('hamner_opensim'), max_gap_frames=5)
+        none = joints_from_markers(data, MarkerMap.load('hamner_opensim'), max_gap_frames=0)
+    thorax = runningpose19().index('thorax')
+    assert short.visible[:, thorax].all()
+    assert not none.visible[10:14, thorax].any() and none.visible[14:, thorax].all()
+
+
+def test_real_qualisys_skeleton_has_rigid_segments():
+    data = read_markers(shared_file('qualisys_tindra', 'Tindra1.txt'))
+    joints = joints_from_markers(data, MarkerMap.load('runningpose_qualisys45'))
+    assert joints.visible.all() and joints.joints_m.shape == (685, 19, 3)
+    bones = runningpose19().bone_lengths(joints.joints_m)
+    for bone in ('left_knee-left_ankle', 'right_knee-right_ankle', 'left_hip-left_knee'):
+        length = bones[bone]
+        assert 0.3 < np.mean(length) < 0.45          # metres: thigh/shank of an adult
+        assert np.std(length) / np.mean(length) < 0.06  # skin markers: a few % at most
+    # the pelvis starts low (crouched sprint start) and rises as she accelerates
+    root_z = joints.joints_m[:, 0, 2]
+    assert root_z[0] < 0.55 and root_z.max() > 0.75
+
+
+def test_real_hamner_trial_reports_its_missing_joints():
+    data = read_markers(shared_file('hamner2013_subject04', 'run300_markers.trc'))
+    with pytest.warns(MissingJointWarning):
+        joints = joints_from_markers(data, MarkerMap.load('hamner_opensim'))
+    sk = runningpose19()
+    assert set(joints.missing_joints) == {'left_knee', 'right_knee', 'left_ankle',
+                                          'right_ankle', 'head', 'neck_base'}
+    # z up after conversion: pelvis about 0.9-1.0 m above the treadmill
+    assert 0.8 < np.median(joints.joints_m[:, sk.index('root'), 2]) < 1.1

@@ -1,0 +1,80 @@
+"""The synthetic runner: exact contacts, rigid segments, running-like kinematics."""
+import numpy as np
+import pytest
+
+from runningpose_mm.mocap import RunnerParams, sample_runner_params, synthesize_run
+from runningpose_mm.skeleton import runningpose19
+
+SK = runningpose19()
+
+
+def _angle_deg(a, b, c):
+    u, v = a - b, c - b
+    cos = np.sum(u * v, -1) / np.linalg.norm(u, axis=-1) / np.linalg.norm(v, axis=-1)
+    return np.degrees(np.arccos(np.clip(cos, -1, 1)))
+
+
+@pytest.mark.parametrize('rate_hz', [25.0, 60.0, 240.0])
+@pytest.mark.parametrize('speed, cadence, duty', [(2.5, 160, 0.42), (4.0, 176, 0.33),
+                                                  (6.5, 196, 0.26)])
+def test_contacts_follow_cadence_and_duty_factor(rate_hz, speed, cadence, duty):
+    run = synthesize_run(RunnerParams(speed_mps=speed, cadence_spm=cadence,
+                                      duty_factor=duty), duration_s=4.0, rate_hz=rate_hz)
+    assert run.joints_m.shape == (int(4.0 * rate_hz), 19, 3)
+    assert np.isfinite(run.joints_m).all()
+    stride = 120.0 / cadence
+    for side in ('left', 'right'):
+        c = run.contacts_s[side]
+        assert len(c) >= 4
+        np.testing.assert_allclose(np.diff(c[:, 0]), stride, atol=1e-9)
+        np.testing.assert_allclose(c[:, 1] - c[:, 0], duty * stride, atol=1e-9)
+    # left contacts half a stride after right ones: alternating steps with flight
+    assert abs((run.contacts_s['left'][0, 0] - run.contacts_s['right'][0, 0]) % stride
+               - stride / 2) < 1e-9
+
+
+def test_stance_forefoot_stays_on_the_ground_and_swing_foot_lifts():
+    p = RunnerParams(strike='forefoot', speed_mps=4.0)
+    run = synthesize_run(p, duration_s=3.0, rate_hz=500)
+    t = run.times_s
+    for side in ('left', 'right'):
+        fore = run.joints_m[:, SK.index(f'{side}_forefoot')]
+        ankle = run.joints_m[:, SK.index(f'{side}_ankle')]
+        stance = np.zeros(len(t), bool)
+        for ic, to in run.contacts_s[side]:
+            stance |= (t >= ic) & (t <= to)
+            inside = (t >= ic) & (t <= to)
+            # forefoot strike: the forefoot is planted for the whole stance (no sliding)
+            assert np.ptp(fore[inside, 0]) < 1e-6 and np.ptp(fore[inside, 2]) < 1e-6
+        assert ankle[~stance, 2].max() > 0.25  # swing: the foot comes up behind
+        assert fore[stance, 2].max() < fore[~stance, 2].max()
+
+
+def test_segments_are_rigid_and_knee_angles_are_running_like(rng):
+    for _ in range(10):
+        p = sample_runner_params(rng)
+        run = synthesize_run(p, duration_s=2.5, rate_hz=100)
+        for name, length in SK.bone_lengths(run.joints_m).items():
+            assert np.ptp(length) < 1e-6 * max(1, length.mean()), name
+        knee = 180 - _angle_deg(*(run.joints_m[:, SK.index(f'right_{j}')]
+                                  for j in ('hip', 'knee', 'ankle')))
+        t = run.times_s
+        ic = run.contacts_s['right'][:, 0]
+        at_contact = np.interp(ic, t, knee)
+        assert np.all((at_contact > 5) & (at_contact < 35))
+        assert 30 < knee.max() < 170
+
+
+def test_treadmill_removes_forward_progression():
+    over = synthesize_run(RunnerParams(treadmill=False), duration_s=2.0, rate_hz=100)
+    tread = synthesize_run(RunnerParams(treadmill=True), duration_s=2.0, rate_hz=100)
+    assert np.ptp(over.joints_m[:, 0, 0]) > 6.0   # 3.5 m/s for 2 s
+    assert np.ptp(tread.joints_m[:, 0, 0]) < 1e-9
+    np.testing.assert_allclose(over.contacts_s['left'], tread.contacts_s['left'])
+
+
+def test_infeasible_or_non_running_parameters_are_refused():
+    with pytest.raises(ValueError, match='flight phase'):
+        synthesize_run(RunnerParams(duty_factor=0.6))
+    with pytest.raises(ValueError, match='infeasible'):
+        synthesize_run(RunnerParams(speed_mps=11, cadence_spm=110, duty_factor=0.45))
