@@ -1,0 +1,101 @@
+"""Training and evaluation through MMEngine's Runner on a tiny model and dataset."""
+import glob
+import os
+import os.path as osp
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import torch
+
+import runningpose_mm  # noqa: F401
+from runningpose_mm.apis.runner import build_runner
+from runningpose_mm.mocap.dataset_builder import BuildConfig, build_dataset, synthetic_trials
+from runningpose_mm.models import KeypointCountMismatchError
+
+from conftest import REPO
+
+CONFIG = osp.join(REPO, 'configs', 'runningpose_tcn_27frm.py')
+
+
+def tiny_options(data_root, epochs=2):
+    loader = 'dataloader.num_workers=0 dataloader.persistent_workers=False ' \
+             'dataloader.batch_size=64'
+    options = [f'{split}_{opt}' for split in ('train', 'val', 'test')
+               for opt in loader.split()]
+    return options + [
+        f'train_dataloader.dataset.data_root={data_root}',
+        f'val_dataloader.dataset.data_root={data_root}',
+        f'test_dataloader.dataset.data_root={data_root}',
+        'model.backbone.stem_channels=64', 'model.head.in_channels=64',
+        f'train_cfg.max_epochs={epochs}', 'train_cfg.val_interval=1',
+        'default_hooks.logger.interval=5', 'randomness.seed=0',
+    ]
+
+
+@pytest.fixture(scope='module')
+def tiny_data(tmp_path_factory):
+    root = tmp_path_factory.mktemp('data')
+    trials = synthetic_trials(3, 'train', 0, 2.0) + synthetic_trials(1, 'val', 1, 2.0) + \
+        synthetic_trials(1, 'test', 2, 2.0)
+    build_dataset(trials, str(root), BuildConfig(cameras_per_trial=2, min_frames_in_view=40),
+                  progress=False)
+    return str(root)
+
+
+@pytest.fixture(scope='module')
+def trained(tiny_data, tmp_path_factory):
+    work_dir = str(tmp_path_factory.mktemp('work'))
+    runner = build_runner(CONFIG, work_dir=work_dir, cfg_options=tiny_options(tiny_data, 3))
+    runner.train()
+    ckpts = sorted(glob.glob(osp.join(work_dir, 'epoch_*.pth')))
+    return work_dir, ckpts, runner
+
+
+def test_training_loss_falls_and_checkpoints_are_written(trained):
+    work_dir, ckpts, runner = trained
+    assert [osp.basename(c) for c in ckpts][-1] == 'epoch_3.pth'
+    scalars = runner.message_hub.log_scalars
+    losses = scalars['train/loss'].data[0]
+    assert np.mean(losses[-3:]) < np.mean(losses[:3])
+    assert glob.glob(osp.join(work_dir, 'best_MPJPE_epoch_*.pth'))
+
+
+def test_checkpoint_loads_in_python_and_in_tools_test(trained, tiny_data, tmp_path):
+    work_dir, ckpts, _ = trained
+    runner = build_runner(CONFIG, work_dir=str(tmp_path / 'eval'),
+                          cfg_options=tiny_options(tiny_data), load_from=ckpts[-1])
+    metrics = runner.test()
+    for key in ('MPJPE', 'P-MPJPE', 'N-MPJPE', 'MPJVE', 'MPJPE/left_forefoot', 'MPJPE/feet'):
+        assert np.isfinite(metrics[key]) and metrics[key] > 0
+    assert metrics['P-MPJPE'] < metrics['MPJPE']
+    out = subprocess.run(
+        [sys.executable, osp.join(REPO, 'tools', 'test.py'), CONFIG, ckpts[-1],
+         '--work-dir', str(tmp_path / 'cli'), '--out', str(tmp_path / 'm.json'),
+         '--cfg-options'] + tiny_options(tiny_data),
+        capture_output=True, text=True, cwd=str(tmp_path), timeout=300)
+    assert out.returncode == 0, out.stderr[-3000:]
+    assert 'P-MPJPE' in out.stdout and 'left_forefoot' in out.stdout
+    import json
+    cli_metrics = json.load(open(tmp_path / 'm.json'))
+    np.testing.assert_allclose(cli_metrics['MPJPE'], metrics['MPJPE'], rtol=1e-5)
+
+
+def test_a_17_keypoint_checkpoint_is_refused_with_a_pointer_to_the_converter(trained,
+                                                                            tiny_data,
+                                                                            tmp_path):
+    work_dir, ckpts, runner = trained
+    state = torch.load(ckpts[-1], map_location='cpu', weights_only=False)
+    sd = state['state_dict']
+    sd['backbone.expand_conv.conv.weight'] = sd['backbone.expand_conv.conv.weight'][:, :34]
+    sd['head.conv.weight'] = sd['head.conv.weight'][:51]
+    sd['head.conv.bias'] = sd['head.conv.bias'][:51]
+    path = str(tmp_path / 'h36m_like.pth')
+    torch.save(state, path)
+    model = build_runner(CONFIG, work_dir=str(tmp_path / 'x'),
+                         cfg_options=tiny_options(tiny_data)).model
+    from mmengine.runner import load_checkpoint
+    with pytest.raises(KeypointCountMismatchError,
+                       match=r'for 17 keypoints, the model for 19.*convert_checkpoint.py'):
+        load_checkpoint(model, path, map_location='cpu')
