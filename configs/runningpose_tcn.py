@@ -10,6 +10,10 @@ kernel_sizes = (3, 3, 3, 3)
 channels = 512
 
 train_cfg = dict(max_epochs=60, val_interval=5)
+# strided training on windows; validation and test run the same weights dilated over
+# each whole sequence (every frame, true context, one pass per sequence)
+val_cfg = dict(type='WholeSequenceValLoop')
+test_cfg = dict(type='WholeSequenceTestLoop')
 optim_wrapper = dict(optimizer=dict(type='Adam', lr=1e-3))
 param_scheduler = [dict(type='ExponentialLR', gamma=0.96, end=60, by_epoch=True)]
 auto_scale_lr = dict(base_batch_size=256)

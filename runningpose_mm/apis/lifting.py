@@ -54,6 +54,8 @@ class WholeSequenceLifter:
             raise ValueError(f"whole-sequence lifting needs a TCN backbone, got "
                              f"{cfg['backbone']['type']}")
         cfg['backbone']['use_stride_conv'] = False
+        if cfg.get('traj_backbone'):
+            cfg['traj_backbone']['use_stride_conv'] = False
         self.model = MODELS.build(cfg)
         if state_dict is not None:
             self.model.load_state_dict(state_dict)
@@ -66,9 +68,16 @@ class WholeSequenceLifter:
         if self.chunk_frames < 1:
             raise ValueError('chunk_frames must be >= 1')
 
+    @property
+    def has_trajectory(self) -> bool:
+        return getattr(self.model, 'with_traj', False)
+
     @torch.no_grad()
-    def lift_normalized(self, inputs: np.ndarray) -> np.ndarray:
-        """(T, K, 2) normalised 2D -> (T, K, 3) root-relative 3D in metres (camera axes)."""
+    def lift_normalized(self, inputs: np.ndarray, with_trajectory: bool = False):
+        """(T, K, 2) normalised 2D -> (T, K, 3) root-relative 3D in metres (camera axes).
+
+        With ``with_trajectory`` (models with a root-trajectory branch) also returns the
+        (T, 3) camera-frame root positions in metres."""
         num_frames, num_kpts = inputs.shape[:2]
         if num_kpts != self.num_keypoints:
             raise ValueError(f'the lifter expects {self.num_keypoints} keypoints, got '
@@ -80,15 +89,24 @@ class WholeSequenceLifter:
                                  np.repeat(inputs[-1:], half, axis=0)])
         # (T + 2 half, K, 2) -> (1, K*2, T + 2 half), channels ordered as the codec's
         x_all = torch.from_numpy(padded.reshape(len(padded), -1).T.copy()).float()
-        outputs = []
+        if with_trajectory and not self.has_trajectory:
+            raise ValueError('this lifter has no root-trajectory branch (traj_backbone)')
+        poses, roots = [], []
         for start in range(0, num_frames, self.chunk_frames):
             stop = min(num_frames, start + self.chunk_frames)
             x = x_all[:, start:stop + 2 * half].unsqueeze(0).to(self.device)
-            feats = self.model.backbone(x)
-            y = self.model.head.conv(feats[-1])  # (1, K*3, stop - start)
-            outputs.append(y[0].T.reshape(stop - start, num_kpts, 3).cpu().numpy())
-        return np.concatenate(outputs)
+            y = self.model.head.conv(self.model.backbone(x)[-1])  # (1, K*3, stop - start)
+            poses.append(y[0].T.reshape(stop - start, num_kpts, 3).cpu().numpy())
+            if with_trajectory:
+                feats = self.model.traj_backbone(x)
+                roots.append(self.model.traj_head(feats)[0].cpu().numpy())
+        if with_trajectory:
+            return np.concatenate(poses), np.concatenate(roots)
+        return np.concatenate(poses)
 
-    def __call__(self, keypoints: np.ndarray, image_size: Tuple[int, int]) -> np.ndarray:
-        """(T, K, 2) pixels -> (T, K, 3) root-relative camera-frame 3D in metres."""
-        return self.lift_normalized(normalize_keypoints_2d(keypoints, image_size))
+    def __call__(self, keypoints: np.ndarray, image_size: Tuple[int, int],
+                 with_trajectory: bool = False):
+        """(T, K, 2) pixels -> (T, K, 3) root-relative camera-frame 3D in metres (and the
+        (T, 3) camera-frame root trajectory with ``with_trajectory``)."""
+        return self.lift_normalized(normalize_keypoints_2d(keypoints, image_size),
+                                    with_trajectory)

@@ -180,6 +180,12 @@ class RunningPoseDataset(BaseMocapDataset):
         root_visible = self.ann_data['keypoints_3d_visible'][:, 0] > 0
         return [inst for inst in instance_list if root_visible[inst['target_row']]]
 
+    def target_rows(self) -> np.ndarray:
+        """(N,) annotation row of every sample's target frame, in sample order."""
+        from mmengine.dataset import BaseDataset
+        return np.array([BaseDataset.get_data_info(self, i)['target_row']
+                         for i in range(len(self))], dtype=np.int64)
+
     def get_data_info(self, idx: int) -> dict:
         info = super().get_data_info(idx)
         target = info['target_row']

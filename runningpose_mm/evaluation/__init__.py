@@ -1,3 +1,6 @@
 from .runningpose_metric import RunningPoseMetric, format_error_table
+from .whole_sequence_loop import (WholeSequenceTestLoop, WholeSequenceValLoop,
+                                  evaluate_whole_sequences)
 
-__all__ = ['RunningPoseMetric', 'format_error_table']
+__all__ = ['RunningPoseMetric', 'format_error_table', 'WholeSequenceTestLoop',
+           'WholeSequenceValLoop', 'evaluate_whole_sequences']

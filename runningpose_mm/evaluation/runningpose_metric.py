@@ -14,7 +14,7 @@ from . import functional as F
 def format_error_table(metrics: Dict[str, float]) -> str:
     """A plain-text table of the summary and per-joint errors (millimetres)."""
     lines = ['metric          mm']
-    for key in ('MPJPE', 'P-MPJPE', 'N-MPJPE', 'MPJVE', 'MPJPE/feet', 'MPJPE/body'):
+    for key in ('MPJPE', 'P-MPJPE', 'N-MPJPE', 'MPJVE', 'MRPE', 'MPJPE/feet', 'MPJPE/body'):
         if key in metrics:
             lines.append(f'{key:<14}{metrics[key]:8.1f}')
     joint_keys = [k for k in metrics if k.startswith('MPJPE/') and
@@ -34,6 +34,8 @@ class RunningPoseMetric(BaseMetric):
     - ``N-MPJPE``: after a per-frame least-squares scale.
     - ``MPJVE``: error of the per-frame joint velocity (first difference), per frame
       step, over consecutive target frames of one sequence.
+    - ``MRPE``: mean root position error in the camera frame (models with a
+      root-trajectory branch only).
     - ``MPJPE/<joint>`` for every joint, ``MPJPE/feet`` (ankles and forefeet) and
       ``MPJPE/body`` (the rest).
 
@@ -58,10 +60,14 @@ class RunningPoseMetric(BaseMetric):
             gt = sample['gt_instances']
             target = np.asarray(gt['lifting_target']).reshape(-1, 3)
             mask = np.asarray(gt['lifting_target_visible']).reshape(-1) > 0
-            self.results.append(
-                dict(pred=pred, gt=target, mask=mask,
-                     sequence=sample.get('sequence_name', ''),
-                     frame=int(sample.get('target_frame', len(self.results)))))
+            result = dict(pred=pred, gt=target, mask=mask,
+                          sequence=sample.get('sequence_name', ''),
+                          frame=int(sample.get('target_frame', len(self.results))))
+            if 'root_position' in sample['pred_instances'] and 'target_root' in sample:
+                result['root_error_m'] = float(np.linalg.norm(
+                    np.asarray(sample['pred_instances']['root_position']).reshape(3) -
+                    np.asarray(sample['target_root']).reshape(-1, 3)[-1]))
+            self.results.append(result)
 
     def compute_metrics(self, results: List[dict]) -> Dict[str, float]:
         results = sorted(results, key=lambda r: (r['sequence'], r['frame']))
@@ -79,6 +85,9 @@ class RunningPoseMetric(BaseMetric):
         metrics['P-MPJPE'] = F.mpjpe(F.align_procrustes(pred, gt, mask), gt, mask)
         metrics['N-MPJPE'] = F.mpjpe(F.align_scale(pred, gt, mask), gt, mask)
         metrics['MPJVE'] = F.mpjve(pred, gt, mask, _run_ids(names, frames))
+        root_errors = [r['root_error_m'] for r in results if 'root_error_m' in r]
+        if root_errors:  # models with a root-trajectory branch
+            metrics['MRPE'] = 1000.0 * float(np.mean(root_errors))
         per_joint = F.per_joint_mpjpe(pred, gt, mask)
         feet = [skeleton.index(n) for n in
                 ('left_ankle', 'right_ankle', 'left_forefoot', 'right_forefoot')]

@@ -1,4 +1,6 @@
 from .losses import VisibleMPJPELoss
 from .pose_lifter import KeypointCountMismatchError, RunningPoseLifter
+from .trajectory_head import RootTrajectoryHead
 
-__all__ = ['VisibleMPJPELoss', 'RunningPoseLifter', 'KeypointCountMismatchError']
+__all__ = ['VisibleMPJPELoss', 'RunningPoseLifter', 'KeypointCountMismatchError',
+           'RootTrajectoryHead']

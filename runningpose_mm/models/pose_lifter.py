@@ -47,6 +47,18 @@ class RunningPoseLifter(PoseLifter):
                         '(Human3.6M 17 -> runningpose19 transfer)')
 
 
+    def add_pred_to_datasample(self, batch_pred_instances, batch_pred_fields,
+                               batch_traj_instances, batch_traj_fields, batch_data_samples):
+        """MMPose's PoseLifter drops trajectory predictions; keep them as
+        ``pred_instances.root_position`` (1, 3), camera frame, metres."""
+        samples = super().add_pred_to_datasample(batch_pred_instances, batch_pred_fields,
+                                                 batch_traj_instances, batch_traj_fields,
+                                                 batch_data_samples)
+        for sample, traj in zip(samples, batch_traj_instances or []):
+            sample.pred_instances.root_position = traj.root_position
+        return samples
+
+
 def _keypoints_from_channels(ckpt_channels: int, model_channels: int,
                              num_keypoints: int) -> Optional[int]:
     """Keypoint count implied by a channel count that differs from the model's."""
