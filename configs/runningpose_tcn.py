@@ -66,10 +66,13 @@ val_pipeline = [
     dict(type='PackPoseInputs', meta_keys=meta_keys),
 ]
 
+# num_workers=0: on a 2-core CPU, shipping 256 PoseDataSamples per batch between
+# processes costs more than preparing them (measured 1.24 s/iter with workers vs 0.57 s
+# without); raise it on machines with cores to spare
 train_dataloader = dict(
     batch_size=256,
-    num_workers=2,
-    persistent_workers=True,
+    num_workers=0,
+    persistent_workers=False,
     sampler=dict(type='DefaultSampler', shuffle=True),
     dataset=dict(
         type=dataset_type,
@@ -82,8 +85,8 @@ train_dataloader = dict(
     ))
 val_dataloader = dict(
     batch_size=256,
-    num_workers=2,
-    persistent_workers=True,
+    num_workers=0,
+    persistent_workers=False,
     drop_last=False,
     sampler=dict(type='DefaultSampler', shuffle=False, round_up=False),
     dataset=dict(
@@ -98,8 +101,8 @@ val_dataloader = dict(
     ))
 test_dataloader = dict(
     batch_size=256,
-    num_workers=2,
-    persistent_workers=True,
+    num_workers=0,
+    persistent_workers=False,
     drop_last=False,
     sampler=dict(type='DefaultSampler', shuffle=False, round_up=False),
     dataset=dict(

@@ -37,6 +37,8 @@ class TrialSource:
         reader_kwargs (dict): extra arguments for the reader (e.g. ``rate_hz``).
         synthetic (RunnerParams, optional): make the trial with the synthetic runner.
         synthetic_duration_s (float): length of a synthetic trial.
+        num_cameras (int, optional): virtual cameras for this trial (default: the build
+            config's ``cameras_per_trial``).
     """
     name: str
     split: str
@@ -46,6 +48,7 @@ class TrialSource:
     reader_kwargs: Dict = field(default_factory=dict)
     synthetic: Optional[RunnerParams] = None
     synthetic_duration_s: float = 4.0
+    num_cameras: Optional[int] = None
 
     def __post_init__(self):
         if self.split not in SPLITS:
@@ -131,14 +134,15 @@ def project_sequence(joints_world: np.ndarray, visible: np.ndarray, camera: Came
     return cam3d, kp2d, vis3d, vis2d
 
 
-def select_camera_views(joints, visible, config: BuildConfig, rng, trial_name: str):
+def select_camera_views(joints, visible, config: BuildConfig, rng, trial_name: str,
+                        num_cameras: Optional[int] = None):
     """(camera, frames) pairs: each camera with the longest run of frames in which every
     known joint is inside its image. Virtual cameras whose run is shorter than
     ``min_frames_in_view`` are redrawn."""
     if config.calibrated_cameras is not None:
         candidates = [[c] for c in config.calibrated_cameras]
     else:
-        candidates = [None] * config.cameras_per_trial
+        candidates = [None] * (num_cameras or config.cameras_per_trial)
     views = []
     for fixed in candidates:
         best = None
@@ -200,7 +204,8 @@ def build_dataset(trials: Sequence[TrialSource], out_dir: str,
         visible = np.isfinite(joints).all(axis=-1)
         if not visible[:, 0].any():
             raise ValueError(f'trial {trial.name}: the root joint is never known')
-        views = select_camera_views(joints, visible, config, rng, trial.name)
+        views = select_camera_views(joints, visible, config, rng, trial.name,
+                                    trial.num_cameras)
         bones = skeleton.bone_lengths(joints)
         summary['trials'][trial.name] = dict(
             split=trial.split, subject=trial.subject, source=data.source,

@@ -52,6 +52,9 @@ def parse_args(argv=None):
     parser.add_argument('--synthetic-seconds', type=float, default=4.0)
     parser.add_argument('--fps', type=float, default=50.0, help='target frame rate')
     parser.add_argument('--cameras', type=int, default=8, help='virtual cameras per trial')
+    parser.add_argument('--real-cameras', type=int,
+                        help='virtual cameras per real (non-synthetic) trial (default: '
+                        '--cameras); real trials are few, so more views help')
     parser.add_argument('--calibrated-cameras', help='camera JSON (Qualisys style) to use '
                         'instead of virtual cameras')
     parser.add_argument('--noise', choices=['none', 'detector'], default='none',
@@ -72,6 +75,9 @@ def main(argv=None):
             sys.exit(f'error: no trials found in {args.shared_data} (expected '
                      'qualisys_tindra/ and hamner2013_subject04/)')
         trials += found
+    if args.real_cameras:
+        for trial in trials:
+            trial.num_cameras = args.real_cameras
     if args.synthetic:
         trials += synthetic_trials(args.synthetic, 'train', args.seed, args.synthetic_seconds)
         trials += synthetic_trials(max(1, args.synthetic // 4), 'val', args.seed + 1,
