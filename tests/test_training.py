@@ -125,3 +125,19 @@ def test_root_trajectory_branch_trains_and_reports_mrpe(tiny_data, tmp_path):
     metrics = runner.test()
     assert 0 < metrics['MRPE'] < 20000  # millimetres, camera frame
     assert runner.message_hub.log_scalars['train/loss_traj'].data[0].size > 0
+
+
+def test_two_process_distributed_training_on_cpu_with_gloo(tiny_data, tmp_path):
+    work_dir = tmp_path / 'dist'
+    env = dict(os.environ, PYTHON=sys.executable, PORT=str(29500 + os.getpid() % 1000),
+               OMP_NUM_THREADS='1')
+    out = subprocess.run(
+        ['bash', osp.join(REPO, 'tools', 'dist_train.sh'), CONFIG, '2', '--work-dir',
+         str(work_dir), '--cfg-options'] + tiny_options(tiny_data, 1) +
+        ['train_cfg.val_interval=5'],
+        capture_output=True, text=True, env=env, timeout=600, cwd=str(tmp_path))
+    log = out.stdout + out.stderr
+    assert out.returncode == 0, log[-4000:]
+    assert 'Distributed training: True' in log
+    assert 'GPU number: 2' in log  # MMEngine's name for the world size
+    assert osp.isfile(work_dir / 'epoch_1.pth')

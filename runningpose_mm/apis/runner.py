@@ -1,6 +1,9 @@
+import os
 import os.path as osp
 from typing import List, Optional
 
+import torch
+import torch.distributed as torch_dist
 from mmengine.config import Config, DictAction
 from mmengine.runner import Runner
 
@@ -52,7 +55,37 @@ def build_runner(config: str,
         cfg.load_from = resume
     if load_from is not None:
         cfg.load_from = load_from
+    if launcher != 'none' and not torch.cuda.is_available():
+        _prepare_cpu_distributed(cfg, launcher)
     if 'runner_type' in cfg:
         from mmengine.registry import RUNNERS
         return RUNNERS.build(cfg)
     return Runner.from_cfg(cfg)
+
+
+def _prepare_cpu_distributed(cfg: Config, launcher: str) -> None:
+    """Distributed training on CPUs (gloo).
+
+    MMEngine's launchers call ``torch.cuda.set_device`` and wrap the model with
+    ``device_ids=[local_rank]``, both of which fail without a GPU. Here the process group
+    is created with gloo from the launcher's environment (torchrun: RANK, WORLD_SIZE,
+    MASTER_ADDR/PORT; slurm: SLURM_PROCID, SLURM_NTASKS, and MASTER_ADDR/PORT or the
+    first node), the Runner then finds it initialised, and DDP gets ``device_ids=None``.
+    """
+    if launcher == 'slurm':
+        os.environ.setdefault('RANK', os.environ['SLURM_PROCID'])
+        os.environ.setdefault('WORLD_SIZE', os.environ['SLURM_NTASKS'])
+        os.environ.setdefault('LOCAL_RANK', os.environ.get('SLURM_LOCALID', '0'))
+        os.environ.setdefault('MASTER_PORT', '29500')
+        if 'MASTER_ADDR' not in os.environ:
+            import subprocess
+            nodes = os.environ['SLURM_NODELIST']
+            os.environ['MASTER_ADDR'] = subprocess.getoutput(
+                f'scontrol show hostname {nodes} | head -n1')
+    elif launcher != 'pytorch':
+        raise ValueError(f'launcher {launcher!r} is not supported on CPU-only machines; '
+                         'use pytorch (torchrun) or slurm')
+    if not torch_dist.is_initialized():
+        torch_dist.init_process_group(backend='gloo')
+    cfg.env_cfg = dict(cfg.get('env_cfg', {}), dist_cfg=dict(backend='gloo'))
+    cfg.model_wrapper_cfg = dict(type='MMDistributedDataParallel', device_ids=None)
