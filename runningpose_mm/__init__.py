@@ -4,8 +4,14 @@ Importing the package applies the upstream compatibility fixes (``compat``) and 
 every plugin class into MMPose's registries (datasets, transforms, models, metrics,
 visualizers). Configs load it with ``custom_imports = dict(imports=['runningpose_mm'])``.
 """
-from .version import __version__
-from . import compat
+import warnings
+
+# mmengine (and mmcv's ops loader) import pkg_resources, which setuptools 81 marks as
+# deprecated on every import; pinned setuptools<82 keeps it working (see README)
+warnings.filterwarnings('ignore', message='pkg_resources is deprecated', category=UserWarning)
+
+from .version import __version__  # noqa: E402
+from . import compat  # noqa: E402
 
 compat.apply_all()
 

@@ -4,11 +4,14 @@
 2. a RunningPose dataset built from the shared real mocap when present (else only the
    synthetic runner), projected through virtual cameras;
 3. the 19-keypoint TCN lifter run dilated over a whole generated 2D clip: output shape
-   and speed.
+   and speed;
+4. a small lifter trained for a few minutes on that dataset with MMEngine's Runner and
+   evaluated on the held-out test trial (MPJPE, P-MPJPE, N-MPJPE, MPJVE, per joint).
 
     python tools/main_job.py [--work-dir work_dirs/main_job] [--shared-data ../shared/data]
 """
 import argparse
+import glob
 import os
 import os.path as osp
 import sys
@@ -41,6 +44,9 @@ def main():
     parser.add_argument('--synthetic', type=int, default=24, help='synthetic training runners')
     parser.add_argument('--clip-seconds', type=float, default=120.0,
                         help='length of the generated clip for the lifting speed check')
+    parser.add_argument('--train-minutes', type=float, default=4.0,
+                        help='training budget of step 4 (whole epochs within it)')
+    parser.add_argument('--cameras', type=int, default=6, help='virtual cameras per trial')
     args = parser.parse_args()
     os.makedirs(args.work_dir, exist_ok=True)
 
@@ -71,7 +77,8 @@ def main():
         trials += synthetic_trials(max(1, args.synthetic // 4), 'test', seed=2)
     data_dir = osp.join(args.work_dir, 'data')
     start = time.perf_counter()
-    summary = build_dataset(trials, data_dir, BuildConfig(fps=50, cameras_per_trial=8))
+    summary = build_dataset(trials, data_dir, BuildConfig(fps=50,
+                                                          cameras_per_trial=args.cameras))
     print(format_summary(summary))
     print(f'built in {time.perf_counter() - start:.1f} s -> {data_dir}')
 
@@ -89,6 +96,49 @@ def main():
           f'(receptive field {lifter.receptive_field} frames)')
     print(f'{len(pose_3d)} frames in {seconds:.2f} s = {len(pose_3d) / seconds:,.0f} frames/s '
           f'on {torch.get_num_threads()} threads')
+
+    section(f'4. train a small lifter for ~{args.train_minutes:g} min, test on the held-out trial')
+    train_and_evaluate(data_dir, args.work_dir, args.train_minutes)
+
+
+def train_and_evaluate(data_dir: str, work_dir: str, minutes: float) -> dict:
+    """Train a small 27-frame lifter within ``minutes`` and test it (step 4)."""
+    from runningpose_mm.apis.runner import build_runner
+    from runningpose_mm.evaluation import format_error_table
+    config = osp.join(REPO, 'configs', 'runningpose_tcn_27frm.py')
+    roots = [f'{split}_dataloader.dataset.data_root={data_dir}'
+             for split in ('train', 'val', 'test')]
+    # WARNING: MMEngine's INFO log dumps the config and hooks of every runner; the job
+    # prints its own summary (full logs are in the work dir)
+    small = ['model.backbone.stem_channels=256', 'model.head.in_channels=256',
+             'default_hooks.logger.interval=100', 'log_level=WARNING']
+    # one timed epoch sets how many fit in the budget
+    probe = build_runner(config, work_dir=osp.join(work_dir, 'train'),
+                         cfg_options=roots + small + ['train_cfg.max_epochs=1',
+                                                      'train_cfg.val_interval=1'])
+    start = time.perf_counter()
+    probe.train()
+    epoch_s = time.perf_counter() - start
+    epochs = max(2, int(minutes * 60 / epoch_s))
+    print(f'one epoch: {epoch_s:.0f} s -> training {epochs} epochs', flush=True)
+    runner = build_runner(config, work_dir=osp.join(work_dir, 'train'), cfg_options=roots + small + [
+        f'train_cfg.max_epochs={epochs}', f'train_cfg.val_interval={max(1, epochs // 4)}',
+        f'param_scheduler.0.end={epochs}', 'param_scheduler.0.gamma=0.85'])
+    runner.train()
+    val = runner.message_hub.log_scalars.get('val/MPJPE')
+    if val is not None:
+        print('validation MPJPE by evaluation (mm): ' +
+              ', '.join(f'{v:.1f}' for v in val.data[0]), flush=True)
+    losses = runner.message_hub.log_scalars['train/loss'].data[0]
+    print(f'training loss: first 50 iterations {np.mean(losses[:50]):.3f} m, last 50 '
+          f'{np.mean(losses[-50:]):.3f} m', flush=True)
+    best = sorted(glob.glob(osp.join(work_dir, 'train', 'best_MPJPE_epoch_*.pth')))
+    tester = build_runner(config, work_dir=osp.join(work_dir, 'test'),
+                          cfg_options=roots + small, load_from=best[-1])
+    metrics = tester.test()
+    print(f'test trial(s), checkpoint {osp.basename(best[-1])}:')
+    print(format_error_table(metrics))
+    return metrics
 
 
 if __name__ == '__main__':

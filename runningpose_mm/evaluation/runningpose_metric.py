@@ -47,6 +47,8 @@ class RunningPoseMetric(BaseMetric):
         collect_device, prefix: see ``mmengine.evaluator.BaseMetric``.
     """
 
+    default_prefix = ''  # metric names as they are: 'MPJPE', 'P-MPJPE', ...
+
     def __init__(self,
                  root_index: int = 0,
                  collect_device: str = 'cpu',

@@ -259,15 +259,25 @@ def format_summary(summary: dict) -> str:
     """Readable table of what ``build_dataset`` wrote."""
     lines = [f"{'trial':<24}{'split':<7}{'mocap frames':>13}{'frames@' + str(int(summary['fps'])):>11}"
              f"{'cams':>6}  missing joints / worst bone CV"]
+    synthetic = {}
     for name, t in summary['trials'].items():
+        if name.startswith('synthetic_'):  # one line per split, not one per runner
+            synthetic.setdefault(t['split'], []).append(t)
+            continue
         cv = t['bone_length_cv']
         worst = max(cv, key=cv.get) if cv else '-'
         lines.append(f"{name:<24}{t['split']:<7}{t['frames_mocap']:>13}{t['frames']:>11}"
                      f"{t['cameras']:>6}  {', '.join(t['missing_joints']) or 'none'} / "
                      f"{worst} {100 * cv.get(worst, float('nan')):.1f}%")
+    for split, ts in synthetic.items():
+        lines.append(f"{f'synthetic x{len(ts)}':<24}{split:<7}"
+                     f"{sum(t['frames_mocap'] for t in ts):>13}{sum(t['frames'] for t in ts):>11}"
+                     f"{ts[0]['cameras']:>6}  none / 0.0% (rigid model)")
     for split, s in summary['splits'].items():
-        lines.append(f'{split}: {s["rows"]} rows in {s["sequences"]} sequences '
-                     f'({", ".join(s["trials"])})')
+        real = [t for t in s['trials'] if not t.startswith('synthetic_')]
+        n_syn = len(s['trials']) - len(real)
+        lines.append(f'{split}: {s["rows"]} rows in {s["sequences"]} sequences ('
+                     + ', '.join(real + ([f'{n_syn} synthetic'] if n_syn else [])) + ')')
     return '\n'.join(lines)
 
 
