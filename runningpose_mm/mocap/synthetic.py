@@ -26,7 +26,9 @@ Model (sagittal plane per leg, world z up, running along +x, left = +y):
   of one foot and initial contact of the other.
 - Swing: the ankle follows a cubic spline relative to the hip through the toe-off
   position, a heel-recovery point behind and above (higher when faster), a forward
-  reach point, and the next contact position; the knee comes from inverse kinematics.
+  reach point, and the next contact position, landing with a downward speed
+  (``touchdown_speed_mps``, about 0.5-1 m/s at the heel in running); the knee comes from
+  inverse kinematics.
 - Trunk leans forward by ``trunk_lean_deg``; arms swing opposite to the same-side thigh
   with the elbow flexed about 80 deg.
 - Treadmill runs are the same motion with the forward progression removed.
@@ -59,6 +61,7 @@ class RunnerParams:
     step_width_m: float = 0.08
     arm_swing_gain: float = 0.7
     elbow_flexion_deg: float = 80.0
+    touchdown_speed_mps: float = 0.6
     treadmill: bool = False
 
     def validate(self) -> None:
@@ -316,7 +319,9 @@ def _swing(t, times_a, ankle_a, times_b, ankle_b, p, H, v, pitch_stance, ankle_x
     # ankle velocity relative to the hip: stance ankle moves back at ~-v when it leaves
     # and arrives moving back slowly (swing retraction)
     vel_to = (ankle_a[-1] - ankle_a[-2]) / (times_a[-1] - times_a[-2]) - [v, 0.0]
-    vel_ic = (ankle_b[1] - ankle_b[0]) / (times_b[1] - times_b[0]) - [v, 0.0]
+    # the foot lands moving down (heel touchdown speed; stance then starts at rest)
+    vel_ic = (ankle_b[1] - ankle_b[0]) / (times_b[1] - times_b[0]) - \
+        [v, p.touchdown_speed_mps]
     spline_x = CubicSpline(via_t, via_x, bc_type=((1, vel_to[0]), (1, vel_ic[0])))
     spline_z = CubicSpline(via_t, via_z, bc_type=((1, vel_to[1]), (1, vel_ic[1])))
     ts = t[inside]

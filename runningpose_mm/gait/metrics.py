@@ -1,0 +1,282 @@
+"""Running-gait measures from 3D keypoints and foot contacts.
+
+Definitions (units in brackets; 'step' = initial contact of one foot to the next initial
+contact of the other, 'stride' = to the next initial contact of the same foot):
+
+- cadence [steps/min]: steps per minute over the span of the detected initial contacts
+  (60 x (contacts - 1) / (last - first contact time)).
+- step_time_s, stride_time_s [s].
+- contact_time_s [s]: toe-off minus initial contact of the same foot.
+- flight_time_s [s]: initial contact of the other foot minus toe-off of this one.
+- duty_factor [-]: contact time / stride time (running: < 0.5).
+- contact_time_balance_left_pct [%]: mean left contact / (mean left + mean right) x 100
+  (50 = symmetric).
+- foot_angle_at_contact_deg [deg]: pitch of the ankle->forefoot line at initial contact
+  minus its pitch at mid-stance (foot flat); positive = toes up.
+- foot_strike: rearfoot if that angle > 8 deg, forefoot if < -1.6 deg, midfoot between
+  (Altman & Davis 2012, Gait Posture 35:298).
+- knee_flexion_at_contact_deg, knee_flexion_peak_stance_deg [deg]: 180 deg minus the
+  hip-knee-ankle angle.
+- hip_extension_at_toe_off_deg [deg]: angle of the thigh behind the trunk line in the
+  sagittal plane at toe-off (positive = extended).
+- trunk_lean_deg [deg]: forward tilt of pelvis->thorax from vertical, mean over the step.
+- overstride_m [m]: horizontal distance, along the running direction, from the pelvis
+  to the ankle (forefoot if the ankle is missing) at initial contact; positive = ahead.
+- With a global trajectory (pelvis moving through the world, not a treadmill):
+  speed_mps [m/s] over the step, step_length_m [m] = distance the pelvis travels in the
+  step, vertical_oscillation_m [m] = peak-to-peak pelvis height in the step.
+
+A measure that needs a missing joint is left out and named in ``unavailable``.
+"""
+import csv
+from dataclasses import dataclass, field
+from typing import Dict, List, Optional
+
+import numpy as np
+
+from ..skeleton import runningpose19
+from .events import GaitEvents, GaitInputError, detect_foot_events
+
+SK = runningpose19()
+STEP_MEASURES = ('step_time_s', 'stride_time_s', 'contact_time_s', 'flight_time_s',
+                 'duty_factor', 'foot_angle_at_contact_deg', 'knee_flexion_at_contact_deg',
+                 'knee_flexion_peak_stance_deg', 'hip_extension_at_toe_off_deg',
+                 'trunk_lean_deg', 'overstride_m', 'speed_mps', 'step_length_m',
+                 'vertical_oscillation_m')
+UNITS = dict(step_time_s='s', stride_time_s='s', contact_time_s='s', flight_time_s='s',
+             duty_factor='', foot_angle_at_contact_deg='deg',
+             knee_flexion_at_contact_deg='deg', knee_flexion_peak_stance_deg='deg',
+             hip_extension_at_toe_off_deg='deg', trunk_lean_deg='deg', overstride_m='m',
+             speed_mps='m/s', step_length_m='m', vertical_oscillation_m='m',
+             cadence_spm='steps/min', contact_time_balance_left_pct='%')
+
+
+@dataclass
+class GaitAnalysis:
+    """Per-step values, summaries and what could not be measured.
+
+    Attributes:
+        steps (list[dict]): one dict per contact: side, index, ic_s, to_s and the
+            measures above (NaN where not measurable for that step).
+        summary (dict): measure -> dict(mean, sd, left, right, n); plus cadence_spm,
+            contact_time_balance_left_pct and foot_strike (majority per side).
+        unavailable (dict): measure -> why it is missing.
+        warnings (list[str]): notes on the input (partial contacts, missing points).
+        events (GaitEvents): the contacts used.
+        partial (bool): True when the result covers less than a full stride per foot.
+    """
+    steps: List[dict]
+    summary: Dict[str, object]
+    unavailable: Dict[str, str]
+    warnings: List[str]
+    events: GaitEvents
+    partial: bool = False
+    extras: Dict[str, object] = field(default_factory=dict)
+
+    def to_dict(self) -> dict:
+        return dict(steps=self.steps, summary=self.summary, unavailable=self.unavailable,
+                    warnings=self.warnings, partial=self.partial, rate_hz=self.events.rate_hz,
+                    contacts_s={s: f.contacts_s.tolist() for s, f in self.events.feet.items()},
+                    partial_contacts_s={s: f.partial_s for s, f in self.events.feet.items()},
+                    units=UNITS)
+
+    def write_csv(self, path: str) -> None:
+        keys = ['side', 'index', 'ic_s', 'to_s', 'foot_strike'] + list(STEP_MEASURES)
+        with open(path, 'w', newline='') as f:
+            writer = csv.DictWriter(f, fieldnames=keys, extrasaction='ignore')
+            writer.writeheader()
+            for step in self.steps:
+                writer.writerow({k: ('' if isinstance(v, float) and np.isnan(v) else v)
+                                 for k, v in step.items()})
+
+
+def _joint(joints, name):
+    return joints[:, SK.index(name)]
+
+
+def _angle_deg(a, b, c):
+    u, v = a - b, c - b
+    cos = np.sum(u * v, -1) / (np.linalg.norm(u, axis=-1) * np.linalg.norm(v, axis=-1))
+    return np.degrees(np.arccos(np.clip(cos, -1.0, 1.0)))
+
+
+def running_direction(joints: np.ndarray) -> np.ndarray:
+    """Unit horizontal (x, y) direction of running: pelvis displacement overground, the
+    pelvis heading (perpendicular to right->left hip) on a treadmill."""
+    root = _joint(joints, 'root')[:, :2]
+    ok = np.isfinite(root).all(axis=1)
+    if ok.sum() >= 2:
+        shift = root[ok][-1] - root[ok][0]
+        if np.linalg.norm(shift) > 0.5:
+            return shift / np.linalg.norm(shift)
+    across = _joint(joints, 'left_hip')[:, :2] - _joint(joints, 'right_hip')[:, :2]
+    across = across[np.isfinite(across).all(axis=1)]
+    if not len(across):
+        raise GaitInputError('cannot tell the running direction: no pelvis motion and no hips')
+    a = np.median(across, axis=0)
+    forward = np.array([a[1], -a[0]])  # left-pointing vector turned -90 deg about z
+    return forward / np.linalg.norm(forward)
+
+
+def _interp(t, values, at):
+    """Values (T, ...) at times ``at`` by linear interpolation (NaN-aware per channel)."""
+    values = np.asarray(values, dtype=np.float64)
+    flat = values.reshape(len(t), -1)
+    out = np.full((len(np.atleast_1d(at)), flat.shape[1]), np.nan)
+    for c in range(flat.shape[1]):
+        ok = np.isfinite(flat[:, c])
+        if ok.sum() >= 2:
+            out[:, c] = np.interp(at, t[ok], flat[ok, c], left=np.nan, right=np.nan)
+    return out.reshape((-1, ) + values.shape[1:])
+
+
+def analyse_gait(joints_m: np.ndarray, rate_hz: float, global_trajectory: Optional[bool] = None,
+                 events: Optional[GaitEvents] = None) -> GaitAnalysis:
+    """Gait events and measures of a running sequence.
+
+    Args:
+        joints_m (np.ndarray): (T, 19, 3) runningpose19 joints, metres, world z up.
+        rate_hz (float): sampling rate.
+        global_trajectory (bool, optional): whether the pelvis path is global (overground
+            mocap, or lifted 3D with a root trajectory). Default: decided from the data
+            (the pelvis moves more than 1 m).
+        events (GaitEvents, optional): contacts to use (default: detected).
+
+    Returns:
+        GaitAnalysis
+    """
+    joints = np.asarray(joints_m, dtype=np.float64)
+    events = events or detect_foot_events(joints, rate_hz)
+    warnings = list(events.warnings)
+    t = np.arange(len(joints)) / rate_hz
+    forward = np.append(running_direction(joints), 0.0)
+    root = _joint(joints, 'root')
+    if global_trajectory is None:
+        travel = np.nanmax(root[:, :2], axis=0) - np.nanmin(root[:, :2], axis=0)
+        global_trajectory = bool(np.linalg.norm(travel) > 1.0)
+    all_ic = sorted((ic, side) for side, f in events.feet.items() for ic, _ in f.contacts_s)
+    steps, unavailable = [], {}
+    for side, foot in events.feet.items():
+        other = 'left' if side == 'right' else 'right'
+        other_ic = events.feet[other].contacts_s[:, 0] if other in events.feet else np.zeros(0)
+        for k, (ic, to) in enumerate(foot.contacts_s):
+            step = dict(side=side, index=k, ic_s=float(ic), to_s=float(to))
+            nxt_other = other_ic[other_ic > ic]
+            nxt_same = foot.contacts_s[foot.contacts_s[:, 0] > ic, 0]
+            step['contact_time_s'] = float(to - ic)
+            step['step_time_s'] = float(nxt_other[0] - ic) if len(nxt_other) else np.nan
+            step['stride_time_s'] = float(nxt_same[0] - ic) if len(nxt_same) else np.nan
+            step['flight_time_s'] = float(nxt_other[0] - to) if len(nxt_other) else np.nan
+            step['duty_factor'] = step['contact_time_s'] / step['stride_time_s']
+            step.update(_posture_measures(joints, t, side, ic, to, forward, unavailable))
+            end = ic + step['step_time_s'] if np.isfinite(step['step_time_s']) else np.nan
+            if global_trajectory and np.isfinite(end):
+                r0, r1 = _interp(t, root, [ic, end])
+                step['step_length_m'] = float(np.dot(r1 - r0, forward))
+                step['speed_mps'] = step['step_length_m'] / (end - ic)
+                inside = (t >= ic) & (t <= end)
+                step['vertical_oscillation_m'] = float(np.ptp(root[inside, 2])) \
+                    if inside.sum() >= 2 else np.nan
+            else:
+                step.update(step_length_m=np.nan, speed_mps=np.nan,
+                            vertical_oscillation_m=np.nan)
+            steps.append(step)
+    if not global_trajectory:
+        reason = 'no global pelvis trajectory (treadmill, or root-relative 3D)'
+        for key in ('speed_mps', 'step_length_m', 'vertical_oscillation_m'):
+            unavailable[key] = reason
+    steps.sort(key=lambda s: s['ic_s'])
+    summary = _summarise(steps)
+    partial = any(len(f.contacts_s) < 2 for f in events.feet.values()) or \
+        len(events.feet) < 2
+    if partial:
+        warnings.append('less than a full stride per foot: stride-based measures are '
+                        'missing or from a single step (partial result)')
+    if not steps:
+        warnings.append('no complete foot contact in the sequence: no measures')
+    return GaitAnalysis(steps, summary, unavailable, warnings, events, partial,
+                        dict(global_trajectory=global_trajectory,
+                             forward=forward.tolist(), num_ic=len(all_ic)))
+
+
+def _posture_measures(joints, t, side, ic, to, forward, unavailable) -> dict:
+    out = {}
+    names = {n: _joint(joints, f'{side}_{n}') for n in ('hip', 'knee', 'ankle', 'forefoot')}
+    have = {n: np.isfinite(v).all(axis=1).any() for n, v in names.items()}
+    stance = (t >= ic) & (t <= to)
+    if have['ankle'] and have['forefoot']:
+        foot = names['forefoot'] - names['ankle']
+        pitch = np.degrees(np.arctan2(foot[:, 2], foot @ forward))
+        at_ic = _interp(t, pitch, [ic])[0]
+        mid = pitch[stance][len(pitch[stance]) // 3:2 * len(pitch[stance]) // 3 + 1]
+        angle = float(at_ic - np.nanmedian(mid)) if len(mid) else np.nan
+        out['foot_angle_at_contact_deg'] = angle
+        out['foot_strike'] = '' if not np.isfinite(angle) else \
+            'rearfoot' if angle > 8 else 'forefoot' if angle < -1.6 else 'midfoot'
+    else:
+        out['foot_angle_at_contact_deg'] = np.nan
+        out['foot_strike'] = ''
+        unavailable['foot_angle_at_contact_deg'] = unavailable['foot_strike'] = \
+            f'{side} ankle or forefoot missing'
+    if have['hip'] and have['knee'] and have['ankle']:
+        knee = 180.0 - _angle_deg(names['hip'], names['knee'], names['ankle'])
+        out['knee_flexion_at_contact_deg'] = float(_interp(t, knee, [ic])[0])
+        out['knee_flexion_peak_stance_deg'] = float(np.nanmax(knee[stance])) \
+            if stance.any() else np.nan
+    else:
+        out['knee_flexion_at_contact_deg'] = out['knee_flexion_peak_stance_deg'] = np.nan
+        missing = [n for n in ('hip', 'knee', 'ankle') if not have[n]]
+        unavailable['knee_flexion_at_contact_deg'] = \
+            unavailable['knee_flexion_peak_stance_deg'] = f'{side} {", ".join(missing)} missing'
+    root, thorax = _joint(joints, 'root'), _joint(joints, 'thorax')
+    trunk = thorax - root
+    trunk_forward = trunk @ forward
+    lean = np.degrees(np.arctan2(trunk_forward, trunk[:, 2]))
+    step_frames = (t >= ic) & (t <= to)
+    out['trunk_lean_deg'] = float(np.nanmean(lean[step_frames])) if step_frames.any() else np.nan
+    if have['hip'] and have['knee']:
+        thigh = names['knee'] - names['hip']
+        thigh_angle = np.degrees(np.arctan2(thigh @ forward, -thigh[:, 2]))
+        # trunk line downwards points lean degrees backwards; extension = thigh behind it
+        extension = -(thigh_angle + lean)
+        out['hip_extension_at_toe_off_deg'] = float(_interp(t, extension, [to])[0])
+    else:
+        out['hip_extension_at_toe_off_deg'] = np.nan
+        unavailable['hip_extension_at_toe_off_deg'] = f'{side} hip or knee missing'
+    contact_point = names['ankle'] if have['ankle'] else names['forefoot']
+    if have['ankle'] or have['forefoot']:
+        at = _interp(t, contact_point - root, [ic])[0]
+        out['overstride_m'] = float(at @ forward)
+    else:
+        out['overstride_m'] = np.nan
+        unavailable['overstride_m'] = f'{side} foot missing'
+    return out
+
+
+def _summarise(steps: List[dict]) -> dict:
+    summary = {}
+    for key in STEP_MEASURES:
+        values = np.array([s.get(key, np.nan) for s in steps], dtype=np.float64)
+        sides = np.array([s['side'] for s in steps])
+        ok = np.isfinite(values)
+        if not ok.any():
+            continue
+        summary[key] = dict(
+            mean=float(values[ok].mean()), sd=float(values[ok].std(ddof=1)) if ok.sum() > 1
+            else float('nan'), n=int(ok.sum()),
+            left=float(np.nanmean(values[sides == 'left'])) if (ok & (sides == 'left')).any()
+            else float('nan'),
+            right=float(np.nanmean(values[sides == 'right']))
+            if (ok & (sides == 'right')).any() else float('nan'))
+    ics = sorted(s['ic_s'] for s in steps)
+    if len(ics) >= 2:
+        # steps over the span of contacts: event-timing noise only enters at the ends
+        summary['cadence_spm'] = 60.0 * (len(ics) - 1) / (ics[-1] - ics[0])
+    ct = summary.get('contact_time_s')
+    if ct and np.isfinite(ct['left']) and np.isfinite(ct['right']):
+        summary['contact_time_balance_left_pct'] = 100 * ct['left'] / (ct['left'] + ct['right'])
+    for side in ('left', 'right'):
+        strikes = [s.get('foot_strike') for s in steps if s['side'] == side and s.get('foot_strike')]
+        if strikes:
+            summary[f'foot_strike_{side}'] = max(set(strikes), key=strikes.count)
+    return summary

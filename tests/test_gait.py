@@ -1,0 +1,149 @@
+"""Gait events and measures: synthetic runner (exact events), force plates, bad input."""
+import json
+import warnings
+
+import numpy as np
+import pytest
+
+from runningpose_mm.gait import (GaitInputError, analyse_gait, detect_foot_events,
+                                 match_events, write_report)
+from runningpose_mm.mocap import (MarkerMap, RunnerParams, contacts_from_grf,
+                                  joints_from_markers, read_markers, synthesize_run)
+from runningpose_mm.skeleton import runningpose19
+
+from conftest import shared_file
+
+SK = runningpose19()
+
+
+def _event_errors_ms(run, events):
+    ic, to = [], []
+    end = (events.num_frames - 1) / events.rate_hz
+    for side in ('left', 'right'):
+        truth, found = run.contacts_s[side], events.feet[side].contacts_s
+        # a contact ending within a few frames of the end cannot be closed: partial
+        truth = truth[truth[:, 1] < end - 3 / events.rate_hz]
+        pairs = match_events(found[:, 0], truth[:, 0])
+        assert len(pairs) == len(truth)  # every true contact found
+        ic += list(pairs[:, 1] - pairs[:, 0])
+        pairs = match_events(found[:, 1], truth[:, 1])
+        to += list(pairs[:, 1] - pairs[:, 0])
+    return 1000 * np.abs(ic), 1000 * np.abs(to)
+
+
+@pytest.mark.parametrize('rate_hz', [25.0, 50.0, 120.0, 250.0])
+@pytest.mark.parametrize('params', [
+    RunnerParams(speed_mps=2.8, cadence_spm=164, duty_factor=0.40, strike='rearfoot'),
+    RunnerParams(speed_mps=4.5, cadence_spm=180, duty_factor=0.32, strike='midfoot',
+                 treadmill=True),
+    RunnerParams(speed_mps=6.5, cadence_spm=196, duty_factor=0.26, strike='forefoot'),
+], ids=['rearfoot-2.8', 'midfoot-4.5-treadmill', 'forefoot-6.5'])
+def test_events_match_the_synthetic_runner(rate_hz, params):
+    run = synthesize_run(params, duration_s=4.0, rate_hz=rate_hz)
+    events = detect_foot_events(run.joints_m, rate_hz)
+    ic, to = _event_errors_ms(run, events)
+    frame_ms = 1000 / rate_hz
+    # mean absolute errors (ms); see the closing notes for the measured table
+    assert np.mean(ic) < max(20, frame_ms) and np.mean(to) < max(30, frame_ms)
+    analysis = analyse_gait(run.joints_m, rate_hz)
+    s = analysis.summary
+    # two frames of timing error over the ~3 s span of contacts
+    assert abs(s['cadence_spm'] / params.cadence_spm - 1) < max(0.015, 2 / rate_hz / 3.0)
+    assert abs(s['contact_time_s']['mean'] - params.contact_time_s) < 0.035
+    assert s[f'foot_strike_left'] == params.strike
+    assert s['duty_factor']['mean'] < 0.5
+
+
+def test_measures_against_the_model_definition():
+    p = RunnerParams(speed_mps=4.0, cadence_spm=176, trunk_lean_deg=9.0, knee_contact_deg=18)
+    analysis = analyse_gait(synthesize_run(p, 5.0, 200).joints_m, 200)
+    s = analysis.summary
+    assert abs(s['speed_mps']['mean'] - 4.0) < 0.02
+    assert abs(s['step_length_m']['mean'] - 4.0 * 60 / 176) < 0.02
+    assert abs(s['trunk_lean_deg']['mean'] - 9.0) < 0.5
+    assert abs(s['knee_flexion_at_contact_deg']['mean'] - 18) < 5
+    assert 35 < s['knee_flexion_peak_stance_deg']['mean'] < 50
+    assert 0.1 < s['overstride_m']['mean'] < 0.5
+    assert 45 < s['contact_time_balance_left_pct'] < 55
+    treadmill = analyse_gait(synthesize_run(RunnerParams(treadmill=True), 4.0, 100).joints_m,
+                             100)
+    assert 'speed_mps' in treadmill.unavailable and 'speed_mps' not in treadmill.summary
+
+
+def test_hamner_force_plate_contacts():
+    trc = shared_file('hamner2013_subject04', 'run300_markers.trc')
+    truth = contacts_from_grf(shared_file('hamner2013_subject04', 'run300_grf.mot'))
+    markers = read_markers(trc)
+    with warnings.catch_warnings():
+        warnings.simplefilter('ignore')
+        joints = joints_from_markers(markers, MarkerMap.load('hamner_opensim'))
+    analysis = analyse_gait(joints.joints_m, joints.rate_hz)
+    assert any('ankle missing' in w for w in analysis.warnings)
+    start = markers.metadata['start_time_s']
+    for side in ('left', 'right'):
+        found = analysis.events.feet[side].contacts_s
+        ref = truth.contacts_s[side] - start
+        to = match_events(found[:, 1], ref[:, 1])
+        assert len(to) >= 2 and np.mean(np.abs(to[:, 1] - to[:, 0])) < 0.015
+        # forefoot only: initial contact is seen when the forefoot comes down, late
+        ic = match_events(found[:, 0], ref[:, 0], tolerance_s=0.15)
+        assert 0.03 < np.mean(ic[:, 1] - ic[:, 0]) < 0.12
+    # force plates: 3 m/s, about 0.29 s contacts at ~160 steps/min
+    assert 150 < analysis.summary['cadence_spm'] < 170
+    assert 'knee_flexion_at_contact_deg' in analysis.unavailable
+
+
+def test_report_files(tmp_path):
+    run = synthesize_run(RunnerParams(), 3.0, 100)
+    analysis = analyse_gait(run.joints_m, 100)
+    paths = write_report(analysis, run.joints_m, 100, str(tmp_path), source='synthetic')
+    data = json.load(open(paths['json']))
+    assert data['summary']['cadence_spm'] == pytest.approx(172, abs=1)
+    assert len(open(paths['csv']).read().splitlines()) == len(analysis.steps) + 1
+    page = open(paths['html']).read()
+    assert 'Ground contact time' in page and page.count('data:image/png;base64') == 3
+    import matplotlib.image as mpimg
+    assert mpimg.imread(paths['angles']).std() > 0.01
+
+
+def test_too_short_for_a_stride_is_partial_not_fabricated():
+    run = synthesize_run(RunnerParams(), 0.45, 100)
+    analysis = analyse_gait(run.joints_m, 100)
+    assert analysis.partial
+    assert 'stride_time_s' not in analysis.summary
+    assert any('partial' in w for w in analysis.warnings)
+
+
+def test_standing_person_has_no_contacts():
+    run = synthesize_run(RunnerParams(), 0.1, 100)
+    standing = np.repeat(run.joints_m[:1], 200, axis=0)
+    events = detect_foot_events(standing, 100)
+    assert all(len(f.contacts_s) == 0 for f in events.feet.values())
+    assert any('standing' in w for w in events.warnings)
+
+
+def test_missing_feet_and_nan_runs():
+    run = synthesize_run(RunnerParams(), 4.0, 100)
+    joints = run.joints_m.copy()
+    for name in ('left_ankle', 'left_forefoot'):
+        joints[:, SK.index(name)] = np.nan
+    analysis = analyse_gait(joints, 100)
+    assert 'left' not in analysis.events.feet
+    assert any('left foot has no ankle or forefoot' in w for w in analysis.warnings)
+    joints = run.joints_m.copy()
+    joints[:, [SK.index('right_ankle'), SK.index('right_forefoot')]] = np.nan
+    joints[:, [SK.index('left_ankle'), SK.index('left_forefoot')]] = np.nan
+    with pytest.raises(GaitInputError, match='neither foot'):
+        detect_foot_events(joints, 100)
+    # a gap in the middle of a contact: that contact is partial, the others stay
+    joints = run.joints_m.copy()
+    ic, to = run.contacts_s['right'][1]
+    gap = slice(int(ic * 100) + 3, int(ic * 100) + 8)
+    joints[gap, SK.index('right_ankle')] = np.nan
+    joints[gap, SK.index('right_forefoot')] = np.nan
+    events = detect_foot_events(joints, 100)
+    right = events.feet['right']
+    assert any(reason == 'missing samples' for *_, reason in right.partial_s)
+    assert len(right.contacts_s) == len(run.contacts_s['right']) - 1
+    with pytest.raises(GaitInputError, match=r'\(T, 19, 3\)'):
+        detect_foot_events(np.zeros((10, 17, 3)), 100)
