@@ -90,10 +90,11 @@ def _refine(t, clearance, a, b, start, end, landing):
         when = t[i0] + (level - y0) / (y1 - y0) * (t[i1] - t[i0])
         return float(when) if lo <= when <= hi else fallback
 
+    reach = max(2 * dt, 0.02)  # at high frame rates the extension spans several frames
     if a >= 2:
-        start = extend(a - 2, a - 1, start, t[a - 1], t[a - 1] + 2 * dt)
+        start = extend(a - 2, a - 1, start, t[a - 1], t[a - 1] + reach)
     if b + 1 < len(t):
-        end = extend(b, b + 1, end, t[b] - 2 * dt, t[b])
+        end = extend(b, b + 1, end, t[b] - reach, t[b])
     return start, end
 
 
