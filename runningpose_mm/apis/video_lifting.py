@@ -1,0 +1,146 @@
+"""From per-frame 2D detections of a clip to one lifted runner.
+
+- ``select_main_track``: link people across frames by box overlap and keep the runner:
+  the longest, most confident track.
+- ``fill_2d_gaps``: interpolate short dropouts of single keypoints; longer ones stay
+  missing and are marked.
+- ``lift_clip``: resample to the lifter's frame rate, normalise exactly as in training,
+  lift each gap-free segment in one dilated pass, and resample back to the video's
+  frames.
+"""
+from typing import List, Sequence, Tuple
+
+import numpy as np
+
+from ..mocap.dataset_builder import resample_joints
+from ..mocap.gaps import gap_runs
+from .lifting import WholeSequenceLifter
+from .outputs import LiftedSequence
+
+
+def _iou(a: np.ndarray, b: np.ndarray) -> float:
+    x1, y1 = np.maximum(a[:2], b[:2])
+    x2, y2 = np.minimum(a[2:4], b[2:4])
+    inter = max(0.0, x2 - x1) * max(0.0, y2 - y1)
+    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
+    return inter / union if union > 0 else 0.0
+
+
+def select_main_track(frames: Sequence[List[dict]], iou_threshold: float = 0.3,
+                      max_lost_frames: int = 10) -> np.ndarray:
+    """Index of the main runner's instance in every frame (-1 where absent).
+
+    Args:
+        frames: per frame, a list of instances with ``bbox`` (4,) x1 y1 x2 y2 pixels and
+            ``keypoint_scores`` (K,).
+        iou_threshold (float): a box continues a track when it overlaps the track's last
+            box by at least this much.
+        max_lost_frames (int): a track missing longer than this ends.
+
+    Returns:
+        np.ndarray: (T,) instance index per frame for the track with the largest sum of
+        mean keypoint scores (long and confident beats short or flickering).
+    """
+    tracks = []  # each: dict(last_box, last_frame, members={frame: index}, score)
+    for t, instances in enumerate(frames):
+        free = list(range(len(instances)))
+        live = [tr for tr in tracks if t - tr['last_frame'] <= max_lost_frames]
+        live.sort(key=lambda tr: -tr['score'])
+        for tr in live:
+            if not free:
+                break
+            ious = [_iou(tr['last_box'], np.asarray(instances[i]['bbox'])) for i in free]
+            best = int(np.argmax(ious))
+            if ious[best] >= iou_threshold:
+                i = free.pop(best)
+                tr['members'][t] = i
+                tr['last_box'] = np.asarray(instances[i]['bbox'], float)
+                tr['last_frame'] = t
+                tr['score'] += float(np.mean(instances[i]['keypoint_scores']))
+        for i in free:
+            tracks.append(dict(last_box=np.asarray(instances[i]['bbox'], float),
+                               last_frame=t, members={t: i},
+                               score=float(np.mean(instances[i]['keypoint_scores']))))
+    selection = np.full(len(frames), -1, dtype=np.int64)
+    if tracks:
+        main = max(tracks, key=lambda tr: tr['score'])
+        for t, i in main['members'].items():
+            selection[t] = i
+    return selection
+
+
+def fill_2d_gaps(keypoints: np.ndarray, scores: np.ndarray, max_gap_frames: int,
+                 score_threshold: float = 0.3) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Interpolate short dropouts of each keypoint; keep long ones missing.
+
+    Args:
+        keypoints (np.ndarray): (T, K, 2) pixels (NaN where absent).
+        scores (np.ndarray): (T, K); below ``score_threshold`` counts as a dropout.
+        max_gap_frames (int): longest gap to interpolate (linearly).
+
+    Returns:
+        tuple: filled keypoints (T, K, 2), scores (interpolated samples get the lower of
+        their neighbours' scores, halved), and (T,) frames where every keypoint is known.
+    """
+    kp = np.array(keypoints, dtype=np.float64)
+    sc = np.array(scores, dtype=np.float64)
+    missing = ~np.isfinite(kp).all(axis=-1) | (sc < score_threshold)
+    kp[missing] = np.nan
+    t = np.arange(len(kp))
+    for j in range(kp.shape[1]):
+        for a, b in gap_runs(missing[:, j]):
+            if a == 0 or b == len(kp) or b - a > max_gap_frames:
+                continue
+            w = ((t[a:b] - (a - 1)) / (b - (a - 1)))[:, None]
+            kp[a:b, j] = (1 - w) * kp[a - 1, j] + w * kp[b, j]
+            sc[a:b, j] = 0.5 * min(sc[a - 1, j], sc[b, j])
+    valid = np.isfinite(kp).all(axis=(1, 2))
+    return kp, sc, valid
+
+
+def lift_clip(lifter: WholeSequenceLifter, keypoints: np.ndarray, scores: np.ndarray,
+              video_fps: float, image_size: Tuple[int, int], model_fps: float,
+              max_gap_s: float = 0.2, min_segment_s: float = 0.1) -> LiftedSequence:
+    """Lift a runner's whole clip.
+
+    Args:
+        lifter: the dilated lifter.
+        keypoints (np.ndarray): (T, 19, 2) runningpose19 pixels at the video's frames.
+        scores (np.ndarray): (T, 19).
+        video_fps (float): frame rate of the video.
+        image_size (tuple): (w, h) pixels (the normalisation of training).
+        model_fps (float): frame rate the lifter was trained at.
+        max_gap_s (float): keypoint dropouts up to this long are interpolated.
+        min_segment_s (float): shorter runs of complete frames are not lifted.
+
+    Returns:
+        LiftedSequence: at the video's frames; ``valid`` False in long gaps.
+    """
+    if keypoints.ndim != 3 or keypoints.shape[1:] != (19, 2):
+        raise ValueError(f'expected (T, 19, 2) runningpose19 keypoints, got {keypoints.shape}')
+    if len(keypoints) < 2:
+        raise ValueError(f'a clip of {len(keypoints)} frame(s) cannot be lifted in time; '
+                         'at least 2 are needed')
+    kp, sc, valid = fill_2d_gaps(keypoints, scores, int(round(max_gap_s * video_fps)))
+    out = np.full((len(kp), 19, 3), np.nan)
+    root = np.full((len(kp), 3), np.nan) if lifter.has_trajectory else None
+    t_video = np.arange(len(kp)) / video_fps
+    for a, b in gap_runs(valid):
+        if (b - a) / video_fps < min_segment_s:
+            valid[a:b] = False
+            continue
+        segment = resample_joints(kp[a:b], video_fps, model_fps)  # (T', 19, 2)
+        lifted = lifter(segment, image_size, with_trajectory=lifter.has_trajectory)
+        poses, traj = lifted if lifter.has_trajectory else (lifted, None)
+        t_model = t_video[a] + np.arange(len(poses)) / model_fps
+        inside = t_video[a:b] <= t_model[-1] + 1e-9
+        idx = np.arange(a, b)[inside]
+        flat = poses.reshape(len(poses), -1)
+        out[idx] = np.stack([np.interp(t_video[idx], t_model, flat[:, c])
+                             for c in range(flat.shape[1])], -1).reshape(-1, 19, 3)
+        if traj is not None:
+            root[idx] = np.stack([np.interp(t_video[idx], t_model, traj[:, c])
+                                  for c in range(3)], -1)
+        valid[np.arange(a, b)[~inside]] = False
+    return LiftedSequence(out, video_fps, kp, sc, root, valid,
+                          dict(image_size=list(image_size), model_fps=model_fps))

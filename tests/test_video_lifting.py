@@ -1,0 +1,124 @@
+"""Whole-clip lifting of a runner's 2D track: track choice, gaps, frame rates, and the
+same numbers as the evaluation loop."""
+import os.path as osp
+
+import numpy as np
+import pytest
+import torch
+from mmengine.registry import init_default_scope
+
+import runningpose_mm  # noqa: F401
+from runningpose_mm.apis.lifting import WholeSequenceLifter
+from runningpose_mm.apis.runner import build_runner, load_config
+from runningpose_mm.apis.video_lifting import fill_2d_gaps, lift_clip, select_main_track
+from runningpose_mm.datasets import load_annotation_file
+from runningpose_mm.evaluation import RunningPoseMetric
+from runningpose_mm.mocap import sample_virtual_cameras, synthesize_run
+from runningpose_mm.mocap.dataset_builder import BuildConfig, build_dataset, synthetic_trials
+
+from conftest import REPO
+
+CONFIG = osp.join(REPO, 'configs', 'runningpose_tcn_27frm.py')
+
+
+def _person(x0, t, score):
+    box = np.array([x0 + 5 * t, 100, x0 + 5 * t + 80, 300], float)
+    return dict(bbox=box, keypoint_scores=np.full(19, score))
+
+
+def test_main_runner_is_the_longest_confident_track():
+    frames = []
+    for t in range(60):
+        people = [_person(0, t, 0.8)]                      # the runner, every frame
+        if t < 25:
+            people.insert(0, _person(600, t, 0.95))         # a bystander, leaves
+        if t % 7 == 0:
+            people.append(_person(1200, 0, 0.99))          # flicker
+        frames.append(people)
+    frames[30] = []  # a missed detection
+    chosen = select_main_track(frames)
+    assert chosen[30] == -1
+    for t in range(60):
+        if t != 30:
+            assert frames[t][chosen[t]]['bbox'][0] == 5 * t  # always the runner
+
+
+def test_short_dropouts_filled_long_ones_kept():
+    kp = np.tile(np.arange(40, dtype=float)[:, None, None], (1, 19, 2))
+    scores = np.full((40, 19), 0.9)
+    scores[5:8, 3] = 0.05      # 3-frame dropout of one joint: filled
+    kp[20:35, :] = np.nan      # 15-frame loss of the runner: kept
+    out, out_scores, valid = fill_2d_gaps(kp, scores, max_gap_frames=5)
+    np.testing.assert_allclose(out[5:8, 3, 0], [5, 6, 7])
+    assert (out_scores[5:8, 3] < 0.5).all()
+    assert not valid[20:35].any() and valid[:20].all() and valid[35:].all()
+
+
+@pytest.fixture(scope='module')
+def random_lifter_checkpoint(tmp_path_factory):
+    init_default_scope('mmpose')
+    from mmengine.runner import save_checkpoint
+    from mmpose.registry import MODELS
+    cfg = load_config(CONFIG, ['model.backbone.stem_channels=64', 'model.head.in_channels=64'])
+    torch.manual_seed(0)
+    model = MODELS.build(cfg.model)
+    path = str(tmp_path_factory.mktemp('ckpt') / 'random.pth')
+    save_checkpoint(dict(state_dict=model.state_dict(), meta=dict()), path)
+    return cfg, path
+
+
+def test_clip_lifting_matches_the_evaluation_loop(random_lifter_checkpoint, tmp_path):
+    """The video path (lift_clip) and the test loop score the same predictions."""
+    cfg, ckpt = random_lifter_checkpoint
+    build_dataset(synthetic_trials(1, 'test', 3, 2.0) + synthetic_trials(1, 'train', 4, 1.0) +
+                  synthetic_trials(1, 'val', 5, 1.0), str(tmp_path),
+                  BuildConfig(cameras_per_trial=2, min_frames_in_view=40), progress=False)
+    options = [f'{s}_dataloader.dataset.data_root={tmp_path}' for s in ('train', 'val', 'test')]
+    options += ['model.backbone.stem_channels=64', 'model.head.in_channels=64']
+    loop_metrics = build_runner(CONFIG, work_dir=str(tmp_path / 'w'), cfg_options=options,
+                                load_from=ckpt).test()
+    lifter = WholeSequenceLifter(cfg.model, torch.load(ckpt, weights_only=False)['state_dict'])
+    arrays, sequences = load_annotation_file(str(tmp_path / 'test.npz'))
+    metric = RunningPoseMetric()
+    for i, seq in enumerate(sequences):
+        rows = np.flatnonzero(arrays['sequence_index'] == i)
+        cam = seq['camera']
+        lifted = lift_clip(lifter, arrays['keypoints_2d'][rows], np.ones((len(rows), 19)),
+                           seq['fps'], (cam['w'], cam['h']), model_fps=seq['fps'])
+        assert lifted.valid.all()
+        gt = arrays['keypoints_3d'][rows]
+        metric.process([], [dict(pred_instances=dict(keypoints=(p + g[0])[None]),
+                                 gt_instances=dict(lifting_target=g[None],
+                                                   lifting_target_visible=np.ones((1, 19))),
+                                 sequence_name=seq['name'], target_frame=int(f))
+                            for p, g, f in zip(lifted.keypoints_3d, gt,
+                                               arrays['frame_index'][rows])])
+    ours = metric.compute_metrics(metric.results)
+    for key in ('MPJPE', 'P-MPJPE', 'MPJVE'):
+        np.testing.assert_allclose(ours[key], loop_metrics[key], rtol=1e-4)
+
+
+def test_video_frame_rate_is_resampled_to_the_model_rate(random_lifter_checkpoint):
+    cfg, ckpt = random_lifter_checkpoint
+    lifter = WholeSequenceLifter(cfg.model, torch.load(ckpt, weights_only=False)['state_dict'])
+    run = synthesize_run(duration_s=2.0, rate_hz=100)
+    cam = sample_virtual_cameras(run.joints_m, 1, np.random.default_rng(0))[0]
+    kp100 = cam.project_world(run.joints_m)
+    at100 = lift_clip(lifter, kp100, np.ones(kp100.shape[:2]), 100, (cam.w, cam.h), 50)
+    at50 = lift_clip(lifter, kp100[::2], np.ones((100, 19)), 50, (cam.w, cam.h), 50)
+    assert at100.num_frames == 200 and at100.valid[:198].all()
+    # the 100 fps clip is lifted from its 50 fps resampling: same poses on shared frames
+    np.testing.assert_allclose(at100.keypoints_3d[::2][:99], at50.keypoints_3d[:99], atol=1e-5)
+
+
+def test_clips_too_short_or_of_the_wrong_skeleton_are_refused(random_lifter_checkpoint):
+    cfg, ckpt = random_lifter_checkpoint
+    lifter = WholeSequenceLifter(cfg.model)
+    with pytest.raises(ValueError, match='1 frame'):
+        lift_clip(lifter, np.zeros((1, 19, 2)), np.ones((1, 19)), 30, (640, 480), 50)
+    with pytest.raises(ValueError, match=r'\(T, 19, 2\)'):
+        lift_clip(lifter, np.zeros((10, 17, 2)), np.ones((10, 17)), 30, (640, 480), 50)
+    # three frames: lifted (edge padding gives the context), all valid
+    out = lift_clip(lifter, np.random.default_rng(0).uniform(100, 500, (3, 19, 2)),
+                    np.ones((3, 19)), 30, (640, 480), 30, min_segment_s=0)
+    assert out.num_frames == 3 and out.valid.all()
