@@ -99,22 +99,9 @@ val_dataloader = dict(
         pipeline=val_pipeline,
         test_mode=True,
     ))
-test_dataloader = dict(
-    batch_size=256,
-    num_workers=0,
-    persistent_workers=False,
-    drop_last=False,
-    sampler=dict(type='DefaultSampler', shuffle=False, round_up=False),
-    dataset=dict(
-        type=dataset_type,
-        ann_file='test.npz',
-        seq_len=seq_len,
-        causal=False,
-        pad_video_seq=True,
-        data_root=data_root,
-        pipeline=val_pipeline,
-        test_mode=True,
-    ))
+# the test split, read like the validation one
+test_dataloader = {**val_dataloader,
+                   'dataset': {**val_dataloader['dataset'], 'ann_file': 'test.npz'}}
 
 val_evaluator = dict(type='RunningPoseMetric')
 test_evaluator = val_evaluator

@@ -5,6 +5,8 @@ import pytest
 from runningpose_mm.mocap import (MocapFormatError, contacts_from_grf, read_c3d,
                                   read_markers, read_qtm_tsv, read_qualisys_txt, read_trc)
 
+from runningpose_mm.mocap.writers import write_trc as write_marker_trc
+
 from conftest import shared_file
 
 NAMES = ['LASI', 'RASI', 'SACR']
@@ -40,18 +42,7 @@ def write_qtm_tsv(path, positions, names, rate=200.0, frames_in_header=None):
 
 
 def write_trc(path, positions, names, rate=100.0):
-    num_frames = len(positions)
-    lines = [f'PathFileType\t4\t(X/Y/Z)\t{path.name}',
-             'DataRate\tCameraRate\tNumFrames\tNumMarkers\tUnits\tOrigDataRate\t'
-             'OrigDataStartFrame\tOrigNumFrames',
-             f'{rate:g}\t{rate:g}\t{num_frames}\t{len(names)}\tmm\t{rate:g}\t1\t{num_frames}',
-             'Frame#\tTime\t' + '\t\t\t'.join(names) + '\t\t',
-             '\t\t' + '\t'.join(f'X{i + 1}\tY{i + 1}\tZ{i + 1}' for i in range(len(names))),
-             '']
-    for t in range(num_frames):
-        values = ['' if np.isnan(v) else f'{v:.4f}' for v in positions[t].ravel()]
-        lines.append(f'{t + 1}\t{t / rate:.4f}\t' + '\t'.join(values))
-    path.write_text('\n'.join(lines) + '\n')
+    write_marker_trc(str(path), names, positions, rate)
 
 
 def test_qualisys_txt_one_line_per_marker(tmp_path):

@@ -110,22 +110,9 @@ def _biomech_frame_mm(seq: LiftedSequence) -> np.ndarray:
 
 def write_trc(seq: LiftedSequence, path: str) -> None:
     """OpenSim TRC (mm, y up; empty fields where a frame has no pose)."""
-    names = runningpose19().names
-    data = _biomech_frame_mm(seq)
-    n = seq.num_frames
-    lines = [f'PathFileType\t4\t(X/Y/Z)\t{path}',
-             'DataRate\tCameraRate\tNumFrames\tNumMarkers\tUnits\tOrigDataRate\t'
-             'OrigDataStartFrame\tOrigNumFrames',
-             f'{seq.fps:g}\t{seq.fps:g}\t{n}\t{len(names)}\tmm\t{seq.fps:g}\t1\t{n}',
-             'Frame#\tTime\t' + '\t\t\t'.join(names) + '\t\t',
-             '\t\t' + '\t'.join(f'X{i + 1}\tY{i + 1}\tZ{i + 1}' for i in range(len(names))),
-             '']
-    for t in range(n):
-        values = ['' if not (seq.valid[t] and np.isfinite(v)) else f'{v:.3f}'
-                  for v in data[t].ravel()]
-        lines.append(f'{t + 1}\t{t / seq.fps:.5f}\t' + '\t'.join(values))
-    with open(path, 'w') as f:
-        f.write('\n'.join(lines) + '\n')
+    from ..mocap.writers import write_trc as write_marker_trc
+    data = np.where(seq.valid[:, None, None], _biomech_frame_mm(seq), np.nan)
+    write_marker_trc(path, runningpose19().names, data, seq.fps)
 
 
 def write_c3d(seq: LiftedSequence, path: str) -> None:

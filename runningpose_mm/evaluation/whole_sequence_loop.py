@@ -49,18 +49,23 @@ def evaluate_whole_sequences(runner, dataloader, evaluator) -> dict:
     return evaluator.evaluate(len(targets))
 
 
+def _run_with_hooks(loop, stage: str) -> dict:
+    """Run ``evaluate_whole_sequences`` between the Runner's ``stage`` hooks."""
+    loop.runner.call_hook(f'before_{stage}')
+    loop.runner.call_hook(f'before_{stage}_epoch')
+    with torch.no_grad():
+        metrics = evaluate_whole_sequences(loop.runner, loop.dataloader, loop.evaluator)
+    loop.runner.call_hook(f'after_{stage}_epoch', metrics=metrics)
+    loop.runner.call_hook(f'after_{stage}')
+    return metrics
+
+
 @LOOPS.register_module()
 class WholeSequenceValLoop(ValLoop):
     """Validation by whole-sequence dilated lifting (see ``evaluate_whole_sequences``)."""
 
     def run(self) -> dict:
-        self.runner.call_hook('before_val')
-        self.runner.call_hook('before_val_epoch')
-        with torch.no_grad():
-            metrics = evaluate_whole_sequences(self.runner, self.dataloader, self.evaluator)
-        self.runner.call_hook('after_val_epoch', metrics=metrics)
-        self.runner.call_hook('after_val')
-        return metrics
+        return _run_with_hooks(self, 'val')
 
 
 @LOOPS.register_module()
@@ -68,10 +73,4 @@ class WholeSequenceTestLoop(TestLoop):
     """Testing by whole-sequence dilated lifting (see ``evaluate_whole_sequences``)."""
 
     def run(self) -> dict:
-        self.runner.call_hook('before_test')
-        self.runner.call_hook('before_test_epoch')
-        with torch.no_grad():
-            metrics = evaluate_whole_sequences(self.runner, self.dataloader, self.evaluator)
-        self.runner.call_hook('after_test_epoch', metrics=metrics)
-        self.runner.call_hook('after_test')
-        return metrics
+        return _run_with_hooks(self, 'test')
