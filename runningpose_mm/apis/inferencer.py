@@ -1,0 +1,226 @@
+"""Video -> person boxes (MMDet) -> 2D keypoints with feet (MMPose) -> runningpose19 ->
+whole-clip 3D lifting -> files and pictures, in MMPose's inferencer call style."""
+import os
+import os.path as osp
+from typing import List, Optional, Sequence, Union
+
+import numpy as np
+
+from mmpose.registry import INFERENCERS
+
+from .keypoint_conversion import conversion_matrix, to_runningpose19
+from .lifting import WholeSequenceLifter
+from .outputs import LiftedSequence, write_all
+from .runner import load_config
+from .video_lifting import lift_clip, select_main_track
+
+#: 2D models with foot keypoints: MMPose config (inside the mmpose package) and the
+#: standard OpenMMLab weights
+POSE2D_MODELS = dict(
+    halpe26=dict(
+        config='mmpose::body_2d_keypoint/rtmpose/body8/rtmpose-m_8xb512-700e_body8-halpe26-'
+        '256x192.py',
+        weights='https://download.openmmlab.com/mmpose/v1/projects/rtmposev1/'
+        'rtmpose-m_simcc-body7_pt-body7-halpe26_700e-256x192-4d3e73dd_20230605.pth'),
+    wholebody=dict(
+        config='mmpose::wholebody_2d_keypoint/rtmpose/coco-wholebody/rtmpose-m_8xb64-270e_'
+        'coco-wholebody-256x192.py',
+        weights='https://download.openmmlab.com/mmpose/v1/projects/rtmposev1/'
+        'rtmpose-m_simcc-coco-wholebody_pt-aic-coco_270e-256x192-cd5e845c_20230123.pth'),
+)
+POSE2D_MODELS['body26'] = POSE2D_MODELS['halpe26']
+DETECTOR = dict(
+    config='mmpose::../demo/mmdetection_cfg/rtmdet_m_640-8xb32_coco-person.py',
+    weights='https://download.openmmlab.com/mmpose/v1/projects/rtmpose/'
+    'rtmdet_m_8xb32-100e_coco-obj365-person-235e8209.pth')
+
+
+class VideoInputError(ValueError):
+    """A video that cannot be read or holds nothing to analyse."""
+
+
+class WeightsUnavailableError(FileNotFoundError):
+    """Model weights that are neither on disk nor downloadable here."""
+
+
+def resolve_config(config: str) -> str:
+    """``mmpose::relative/path.py`` -> the file inside the installed mmpose package."""
+    if config.startswith('mmpose::'):
+        from mmengine.utils import get_installed_path
+        path = osp.normpath(osp.join(get_installed_path('mmpose'), '.mim', 'configs',
+                                     config[len('mmpose::'):]))
+        if not osp.isfile(path):
+            raise FileNotFoundError(f'{config}: not found in the installed mmpose ({path})')
+        return path
+    if not osp.isfile(config):
+        raise FileNotFoundError(f'config {config} does not exist')
+    return config
+
+
+def resolve_weights(weights: Optional[str], what: str) -> Optional[str]:
+    """A local checkpoint path, or a URL fetched into the torch hub cache.
+
+    Raises:
+        WeightsUnavailableError: the file is missing or cannot be downloaded; the message
+            names the file and how to provide it.
+    """
+    if weights is None:
+        return None
+    if not weights.startswith(('http://', 'https://')):
+        if not osp.isfile(weights):
+            raise WeightsUnavailableError(f'{what} weights {weights} do not exist')
+        return weights
+    from torch.hub import get_dir
+    cached = osp.join(get_dir(), 'checkpoints', osp.basename(weights))
+    if osp.isfile(cached):
+        return cached
+    try:
+        from torch.hub import download_url_to_file
+        os.makedirs(osp.dirname(cached), exist_ok=True)
+        download_url_to_file(weights, cached, progress=True)
+        return cached
+    except Exception as exc:  # no network, proxy, 404 ...
+        raise WeightsUnavailableError(
+            f'{what} weights are not on this machine and could not be downloaded ({exc}).\n'
+            f'  needed: {weights}\n  fetch it on a machine with internet and either put it '
+            f'at {cached} or pass its local path (--{what.replace(" ", "-")}-weights)') from exc
+
+
+@INFERENCERS.register_module(name='runningpose')
+class RunningPoseInferencer:
+    """3D running pose from a video, one runner, whole clip at once.
+
+    Args:
+        lifter_config (str): runningpose lifter config.
+        lifter_weights (str, optional): its checkpoint (runningpose19; convert Human3.6M
+            ones with tools/convert_checkpoint.py). None gives random weights (tests).
+        pose2d (str): 'halpe26' / 'body26' (default), 'wholebody', or a 2D config path.
+        pose2d_weights (str, optional): checkpoint path or URL (default: the standard
+            OpenMMLab weights of the named model). ``'random'``: no weights (tests).
+        det_model (str, optional): detector config, None for RTMDet-m person, or
+            'whole_image' (the whole frame is the runner's box).
+        det_weights (str, optional): like ``pose2d_weights``.
+        model_fps (float): frame rate the lifter was trained at (dataset fps).
+        device (str): 'cpu' or 'cuda:0'.
+    """
+
+    def __init__(self, lifter_config: str, lifter_weights: Optional[str] = None,
+                 pose2d: str = 'halpe26', pose2d_weights: Optional[str] = None,
+                 det_model: Optional[str] = None, det_weights: Optional[str] = None,
+                 model_fps: float = 50.0, device: str = 'cpu'):
+        import torch
+        from mmpose.apis.inferencers import Pose2DInferencer
+        named = POSE2D_MODELS.get(pose2d)
+        pose2d_config = resolve_config(named['config'] if named else pose2d)
+        if pose2d_weights is None and named:
+            pose2d_weights = named['weights']
+        pose2d_weights = None if pose2d_weights == 'random' else \
+            resolve_weights(pose2d_weights, 'pose2d')
+        if det_model != 'whole_image':
+            det_config = resolve_config(det_model or DETECTOR['config'])
+            if det_weights is None and det_model is None:
+                det_weights = DETECTOR['weights']
+            det_weights = None if det_weights == 'random' else \
+                resolve_weights(det_weights, 'det')
+        else:
+            det_config, det_weights = 'whole_image', None
+        self.pose2d = Pose2DInferencer(pose2d_config, pose2d_weights, device=device,
+                                       det_model=det_config, det_weights=det_weights,
+                                       det_cat_ids=0)
+        self.dataset_2d = self.pose2d.model.dataset_meta['dataset_name']
+        conversion_matrix(self.dataset_2d)  # a 2D model without feet fails here, early
+        cfg = load_config(lifter_config)
+        state = None
+        if lifter_weights is not None:
+            from mmengine.runner import CheckpointLoader
+            path = resolve_weights(lifter_weights, 'lifter')
+            checkpoint = CheckpointLoader.load_checkpoint(path, map_location='cpu')
+            state = checkpoint.get('state_dict', checkpoint)
+        self.lifter = WholeSequenceLifter(cfg.model, device=device)
+        if state is not None:
+            self.lifter.model.load_state_dict(state)  # RunningPoseLifter checks 17 vs 19
+        self.lifter.model.eval()
+        self.model_fps = float(model_fps)
+        self.device = device
+        torch.set_grad_enabled(False)
+
+    @staticmethod
+    def read_video(video: Union[str, Sequence[np.ndarray]], fps: Optional[float] = None):
+        """Frames (BGR arrays) and frame rate of a video file or a list of frames."""
+        if isinstance(video, str):
+            import cv2
+            if not osp.isfile(video):
+                raise VideoInputError(f'video {video} does not exist')
+            capture = cv2.VideoCapture(video)
+            if not capture.isOpened():
+                raise VideoInputError(f'{video}: cannot be opened as a video')
+            rate = fps or capture.get(cv2.CAP_PROP_FPS)
+            frames = []
+            while True:
+                ok, frame = capture.read()
+                if not ok:
+                    break
+                frames.append(frame)
+            capture.release()
+            if not frames:
+                raise VideoInputError(f'{video}: no frame could be decoded (empty or corrupt)')
+            if not rate or not np.isfinite(rate) or rate <= 0:
+                raise VideoInputError(f'{video}: the frame rate is unknown; pass fps=')
+            return frames, float(rate)
+        frames = list(video)
+        if not frames:
+            raise VideoInputError('no frames given')
+        if fps is None:
+            raise VideoInputError('frames given as arrays need fps=')
+        return frames, float(fps)
+
+    def detect_2d(self, frames: List[np.ndarray], show_progress: bool = True):
+        """Per frame, the people found: list of dicts (bbox, keypoints, keypoint_scores)."""
+        from tqdm import tqdm
+        people = []
+        for frame in tqdm(frames, desc='2D keypoints', unit='frame', disable=not show_progress):
+            result = next(self.pose2d(frame, return_datasamples=True))
+            instances = result['predictions'][0].pred_instances
+            found = []
+            for i in range(len(instances)):
+                found.append(dict(bbox=np.asarray(instances.bboxes[i], float),
+                                  keypoints=np.asarray(instances.keypoints[i], float),
+                                  keypoint_scores=np.asarray(instances.keypoint_scores[i],
+                                                             float)))
+            people.append(found)
+        return people
+
+    def __call__(self, inputs, fps: Optional[float] = None, vis_out_dir: Optional[str] = None,
+                 pred_out_dir: Optional[str] = None, show_progress: bool = True,
+                 max_gap_s: float = 0.2) -> dict:
+        """Analyse one video (path or list of BGR frames).
+
+        Returns:
+            dict: ``predictions`` (LiftedSequence at the video's frames), ``fps``,
+            ``files`` (written outputs).
+        """
+        frames, rate = self.read_video(inputs, fps)
+        h, w = frames[0].shape[:2]
+        people = self.detect_2d(frames, show_progress)
+        chosen = select_main_track(people)
+        if (chosen < 0).all():
+            raise VideoInputError(f'no person detected in {inputs if isinstance(inputs, str) else "the frames"}')
+        kp = np.full((len(frames), 19, 2), np.nan)
+        sc = np.zeros((len(frames), 19))
+        for t, i in enumerate(chosen):
+            if i >= 0:
+                kp[t], sc[t] = to_runningpose19(people[t][i]['keypoints'],
+                                                people[t][i]['keypoint_scores'], self.dataset_2d)
+        lifted = lift_clip(self.lifter, kp, sc, rate, (w, h), self.model_fps, max_gap_s=max_gap_s)
+        lifted.meta.update(video=inputs if isinstance(inputs, str) else None,
+                           pose2d_dataset=self.dataset_2d, frames_with_runner=int((chosen >= 0).sum()))
+        files = {}
+        name = osp.splitext(osp.basename(inputs))[0] if isinstance(inputs, str) else 'frames'
+        if pred_out_dir:
+            os.makedirs(pred_out_dir, exist_ok=True)
+            files.update(write_all(lifted, osp.join(pred_out_dir, name)))
+        if vis_out_dir:
+            from ..visualization.video import render_video
+            files.update(render_video(frames, lifted, osp.join(vis_out_dir, name),
+                                      show_progress=show_progress))
+        return dict(predictions=lifted, fps=rate, files=files)
