@@ -75,7 +75,8 @@ def test_bad_videos_give_clear_errors(inferencer, tmp_path):
 
 
 def test_a_video_with_nobody_is_reported(inferencer, tmp_path, monkeypatch):
-    monkeypatch.setattr(inferencer, 'detect_2d', lambda frames, show_progress: [[]] * len(frames))
+    monkeypatch.setattr(inferencer, 'detect_2d',
+                        lambda frames, show_progress: [[] for _ in frames])
     with pytest.raises(VideoInputError, match='no person detected'):
         inferencer(make_video(tmp_path / 'x.mp4', frames=4), show_progress=False)
 

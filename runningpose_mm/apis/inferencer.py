@@ -145,8 +145,12 @@ class RunningPoseInferencer:
         torch.set_grad_enabled(False)
 
     @staticmethod
-    def read_video(video: Union[str, Sequence[np.ndarray]], fps: Optional[float] = None):
-        """Frames (BGR arrays) and frame rate of a video file or a list of frames."""
+    def open_video(video: Union[str, Sequence[np.ndarray]], fps: Optional[float] = None):
+        """A frame source: (frame iterator factory, frame count, fps, (w, h)).
+
+        Video files are streamed (read again for rendering), never held in memory, so
+        hour-long clips stay within bounded memory.
+        """
         if isinstance(video, str):
             import cv2
             if not osp.isfile(video):
@@ -155,39 +159,44 @@ class RunningPoseInferencer:
             if not capture.isOpened():
                 raise VideoInputError(f'{video}: cannot be opened as a video')
             rate = fps or capture.get(cv2.CAP_PROP_FPS)
-            frames = []
-            while True:
-                ok, frame = capture.read()
-                if not ok:
-                    break
-                frames.append(frame)
+            ok, first = capture.read()
             capture.release()
-            if not frames:
+            if not ok:
                 raise VideoInputError(f'{video}: no frame could be decoded (empty or corrupt)')
             if not rate or not np.isfinite(rate) or rate <= 0:
                 raise VideoInputError(f'{video}: the frame rate is unknown; pass fps=')
-            return frames, float(rate)
-        frames = list(video)
-        if not frames:
+
+            def frames():
+                capture = cv2.VideoCapture(video)
+                try:
+                    while True:
+                        ok, frame = capture.read()
+                        if not ok:
+                            return
+                        yield frame
+                finally:
+                    capture.release()
+            return frames, float(rate), (first.shape[1], first.shape[0])
+        frames_list = list(video)
+        if not frames_list:
             raise VideoInputError('no frames given')
         if fps is None:
             raise VideoInputError('frames given as arrays need fps=')
-        return frames, float(fps)
+        return (lambda: iter(frames_list)), float(fps), \
+            (frames_list[0].shape[1], frames_list[0].shape[0])
 
-    def detect_2d(self, frames: List[np.ndarray], show_progress: bool = True):
+    def detect_2d(self, frames, show_progress: bool = True):
         """Per frame, the people found: list of dicts (bbox, keypoints, keypoint_scores)."""
         from tqdm import tqdm
         people = []
         for frame in tqdm(frames, desc='2D keypoints', unit='frame', disable=not show_progress):
             result = next(self.pose2d(frame, return_datasamples=True))
             instances = result['predictions'][0].pred_instances
-            found = []
-            for i in range(len(instances)):
-                found.append(dict(bbox=np.asarray(instances.bboxes[i], float),
-                                  keypoints=np.asarray(instances.keypoints[i], float),
-                                  keypoint_scores=np.asarray(instances.keypoint_scores[i],
-                                                             float)))
-            people.append(found)
+            people.append([
+                dict(bbox=np.asarray(instances.bboxes[i], float),
+                     keypoints=np.asarray(instances.keypoints[i], float),
+                     keypoint_scores=np.asarray(instances.keypoint_scores[i], float))
+                for i in range(len(instances))])
         return people
 
     def __call__(self, inputs, fps: Optional[float] = None, vis_out_dir: Optional[str] = None,
@@ -199,14 +208,13 @@ class RunningPoseInferencer:
             dict: ``predictions`` (LiftedSequence at the video's frames), ``fps``,
             ``files`` (written outputs).
         """
-        frames, rate = self.read_video(inputs, fps)
-        h, w = frames[0].shape[:2]
-        people = self.detect_2d(frames, show_progress)
+        frames, rate, (w, h) = self.open_video(inputs, fps)
+        people = self.detect_2d(frames(), show_progress)
         chosen = select_main_track(people)
         if (chosen < 0).all():
             raise VideoInputError(f'no person detected in {inputs if isinstance(inputs, str) else "the frames"}')
-        kp = np.full((len(frames), 19, 2), np.nan)
-        sc = np.zeros((len(frames), 19))
+        kp = np.full((len(people), 19, 2), np.nan)
+        sc = np.zeros((len(people), 19))
         for t, i in enumerate(chosen):
             if i >= 0:
                 kp[t], sc[t] = to_runningpose19(people[t][i]['keypoints'],
@@ -221,6 +229,6 @@ class RunningPoseInferencer:
             files.update(write_all(lifted, osp.join(pred_out_dir, name)))
         if vis_out_dir:
             from ..visualization.video import render_video
-            files.update(render_video(frames, lifted, osp.join(vis_out_dir, name),
+            files.update(render_video(frames(), lifted, osp.join(vis_out_dir, name),
                                       show_progress=show_progress))
         return dict(predictions=lifted, fps=rate, files=files)

@@ -2,7 +2,7 @@
 with MMPose's ``Pose3dLocalVisualizer`` (runningpose19 metainfo)."""
 import os
 import os.path as osp
-from typing import Dict, List
+from typing import Dict, Iterable
 
 import numpy as np
 
@@ -34,7 +34,7 @@ def render_frame(visualizer, frame: np.ndarray, pose_3d: np.ndarray, kp_2d: np.n
     return visualizer.get_image()[..., ::-1]  # RGB -> BGR for OpenCV
 
 
-def render_video(frames: List[np.ndarray], lifted, prefix: str,
+def render_video(frames: Iterable[np.ndarray], lifted, prefix: str,
                  show_progress: bool = True) -> Dict[str, str]:
     """Write ``<prefix>_vis.mp4`` (every frame) and ``<prefix>_still.png`` (middle frame
     with a pose). Frames without a pose show the video frame alone, with a note."""
@@ -48,12 +48,16 @@ def render_video(frames: List[np.ndarray], lifted, prefix: str,
     writer, size = None, None
     valid = np.flatnonzero(lifted.valid)
     still_index = int(valid[len(valid) // 2]) if len(valid) else 0
-    for t in tqdm(range(len(frames)), desc='rendering', unit='frame', disable=not show_progress):
+    frames = tqdm(frames, total=lifted.num_frames, desc='rendering', unit='frame',
+                  disable=not show_progress)
+    for t, frame in enumerate(frames):
+        if t >= lifted.num_frames:
+            break
         if lifted.valid[t]:
-            image = render_frame(visualizer, frames[t], lifted.keypoints_3d[t],
+            image = render_frame(visualizer, frame, lifted.keypoints_3d[t],
                                  lifted.keypoints_2d[t], lifted.scores_2d[t])
         else:
-            image = frames[t].copy()
+            image = frame.copy()
             cv2.putText(image, 'no runner pose', (20, 40), cv2.FONT_HERSHEY_SIMPLEX, 1.0,
                         (0, 0, 255), 2)
         if writer is None:
