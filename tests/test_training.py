@@ -101,15 +101,19 @@ def test_a_17_keypoint_checkpoint_is_refused_with_a_pointer_to_the_converter(tra
         load_checkpoint(model, path, map_location='cpu')
 
 
-def test_whole_sequence_evaluation_equals_window_by_window(trained, tiny_data, tmp_path):
+@pytest.mark.parametrize('causal', [False, True])
+def test_whole_sequence_evaluation_equals_window_by_window(trained, tiny_data, tmp_path,
+                                                           causal):
     """The dilated one-pass evaluation scores exactly what MMPose's per-window loop does
-    with the same (strided-trained) weights, on every frame."""
+    with the same (strided-trained) weights, on every frame; causal models too."""
     work_dir, ckpts, _ = trained
+    extra = ['model.backbone.causal=True', 'test_dataloader.dataset.causal=True'] \
+        if causal else []
     results = {}
     for loop in ('WholeSequenceTestLoop', 'TestLoop'):
         runner = build_runner(CONFIG, work_dir=str(tmp_path / loop),
-                              cfg_options=tiny_options(tiny_data) + [f'test_cfg.type={loop}'],
-                              load_from=ckpts[-1])
+                              cfg_options=tiny_options(tiny_data) + extra +
+                              [f'test_cfg.type={loop}'], load_from=ckpts[-1])
         results[loop] = runner.test()
     for key in ('MPJPE', 'P-MPJPE', 'MPJVE', 'MPJPE/right_forefoot'):
         np.testing.assert_allclose(results['WholeSequenceTestLoop'][key],

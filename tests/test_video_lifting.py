@@ -122,3 +122,23 @@ def test_clips_too_short_or_of_the_wrong_skeleton_are_refused(random_lifter_chec
     out = lift_clip(lifter, np.random.default_rng(0).uniform(100, 500, (3, 19, 2)),
                     np.ones((3, 19)), 30, (640, 480), 30, min_segment_s=0)
     assert out.num_frames == 3 and out.valid.all()
+
+
+def test_causal_lifting_uses_only_the_past_and_online_matches_the_clip_pass():
+    from runningpose_mm.apis.lifting import OnlineLifter
+    init_default_scope('mmpose')
+    cfg = load_config(osp.join(REPO, 'configs', 'runningpose_tcn_causal.py'),
+                      ['model.backbone.stem_channels=32', 'model.head.in_channels=32'])
+    torch.manual_seed(0)
+    lifter = WholeSequenceLifter(cfg.model)
+    assert lifter.causal
+    kp = np.random.default_rng(0).uniform(100, 900, (120, 19, 2))
+    whole = lifter(kp, (1000, 1000))
+    changed = kp.copy()
+    changed[80:] += 50  # the future changes...
+    np.testing.assert_allclose(lifter(changed, (1000, 1000))[:80], whole[:80], atol=1e-5)
+    online = OnlineLifter(lifter, (1000, 1000))
+    frames = np.stack([online(k) for k in kp])
+    np.testing.assert_allclose(frames, whole, atol=1e-4)
+    with pytest.raises(ValueError, match='causal'):
+        OnlineLifter(WholeSequenceLifter(load_config(CONFIG).model), (1000, 1000))

@@ -63,6 +63,8 @@ class WholeSequenceLifter:
         self.model.eval()  # on its own line: mmpose's BaseBackbone.train() returns None
         self.device = device
         self.receptive_field = receptive_field(cfg['backbone'])
+        # a causal TCN's output is its window's last frame: all context is in the past
+        self.causal = bool(cfg['backbone'].get('causal', False))
         self.num_keypoints = cfg['head']['num_joints']
         self.chunk_frames = int(chunk_frames)
         if self.chunk_frames < 1:
@@ -84,9 +86,11 @@ class WholeSequenceLifter:
                              f'{num_kpts}')
         if num_frames == 0:
             return np.zeros((0, num_kpts, 3), np.float32)
-        half = (self.receptive_field - 1) // 2
-        padded = np.concatenate([np.repeat(inputs[:1], half, axis=0), inputs,
-                                 np.repeat(inputs[-1:], half, axis=0)])
+        left = self.receptive_field - 1 if self.causal else (self.receptive_field - 1) // 2
+        right = self.receptive_field - 1 - left
+        padded = np.concatenate([np.repeat(inputs[:1], left, axis=0), inputs,
+                                 np.repeat(inputs[-1:], right, axis=0)])
+        context = left + right
         # (T + 2 half, K, 2) -> (1, K*2, T + 2 half), channels ordered as the codec's
         x_all = torch.from_numpy(padded.reshape(len(padded), -1).T.copy()).float()
         if with_trajectory and not self.has_trajectory:
@@ -94,7 +98,7 @@ class WholeSequenceLifter:
         poses, roots = [], []
         for start in range(0, num_frames, self.chunk_frames):
             stop = min(num_frames, start + self.chunk_frames)
-            x = x_all[:, start:stop + 2 * half].unsqueeze(0).to(self.device)
+            x = x_all[:, start:stop + context].unsqueeze(0).to(self.device)
             y = self.model.head.conv(self.model.backbone(x)[-1])  # (1, K*3, stop - start)
             poses.append(y[0].T.reshape(stop - start, num_kpts, 3).cpu().numpy())
             if with_trajectory:
@@ -110,3 +114,39 @@ class WholeSequenceLifter:
         (T, 3) camera-frame root trajectory with ``with_trajectory``)."""
         return self.lift_normalized(normalize_keypoints_2d(keypoints, image_size),
                                     with_trajectory)
+
+
+class OnlineLifter:
+    """Frame-by-frame lifting for live use with a causal lifter.
+
+    Keeps the last ``receptive_field`` normalised frames and lifts the newest one from
+    them: only past context, never copies standing in for the future. Outputs equal the
+    causal whole-clip pass frame by frame.
+
+    Args:
+        lifter (WholeSequenceLifter): built from a causal config (``backbone.causal``).
+        image_size (tuple): (w, h) of the video.
+    """
+
+    def __init__(self, lifter: WholeSequenceLifter, image_size: Tuple[int, int]):
+        if not lifter.causal:
+            raise ValueError('online lifting needs a causal lifter (backbone causal=True, '
+                             'e.g. configs/runningpose_tcn_causal.py): a non-causal one needs '
+                             'future frames')
+        self.lifter = lifter
+        self.image_size = image_size
+        self.buffer = None
+
+    def __call__(self, keypoints: np.ndarray) -> np.ndarray:
+        """(19, 2) pixels of the newest frame -> (19, 3) root-relative metres."""
+        frame = normalize_keypoints_2d(keypoints[None], self.image_size)
+        if self.buffer is None:  # edge padding with the first frame, as the clip pass
+            self.buffer = np.repeat(frame, self.lifter.receptive_field, axis=0)
+        else:
+            self.buffer = np.concatenate([self.buffer[1:], frame])
+        # the buffer is exactly one window: the dilated network gives one output
+        x = torch.from_numpy(self.buffer.reshape(len(self.buffer), -1).T.copy()).float()
+        with torch.no_grad():
+            y = self.lifter.model.head.conv(self.lifter.model.backbone(
+                x.unsqueeze(0).to(self.lifter.device))[-1])
+        return y[0, :, -1].reshape(-1, 3).cpu().numpy()
