@@ -3,11 +3,13 @@
     python tools/gait_report.py INPUT [--marker-map MAP] [--out DIR] [--grf FILE.mot]
 
 INPUT: a marker file (.txt Qualisys, .tsv QTM, .trc OpenSim, .c3d) with --marker-map
-(runningpose_qualisys45, hamner_opensim or a YAML map), or an .npz with ``joints_m``
-(T, 19, 3) runningpose19 keypoints in metres, world frame with z up, and ``rate_hz``.
+(runningpose_qualisys45, hamner_opensim or a YAML map); an .npz with ``joints_m``
+(T, 19, 3) runningpose19 keypoints in metres, world frame with z up, and ``rate_hz``;
+the .npz that tools/infer.py writes (camera-frame 3D, turned upright assuming an upright
+camera); or a video (.mp4, .mov, .avi, ...) with --lifter-config/--lifter-weights, which
+runs the video inferencer first (2D model and detector options as tools/infer.py).
 With --grf (OpenSim .mot force plates) the detected contacts are compared with the
 force-plate contacts. Writes gait.json, gait_steps.csv, PNG plots and report.html.
-(From a video: run the video inferencer first; its 3D output is the .npz input.)
 """
 import argparse
 import os.path as osp
@@ -18,17 +20,34 @@ sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 import numpy as np  # noqa: E402
 
-from runningpose_mm.gait import GaitInputError, analyse_gait, match_events, write_report  # noqa: E402
+from runningpose_mm.gait import (GaitInputError, analyse_gait, match_events,  # noqa: E402
+                                 upright_from_camera, write_report)
 from runningpose_mm.mocap import (MarkerMap, MissingJointWarning, contacts_from_grf,  # noqa: E402
                                   joints_from_markers, read_markers)
 
 
-def load_input(path, marker_map):
+VIDEO_EXTENSIONS = ('.mp4', '.mov', '.avi', '.mkv', '.webm', '.m4v')
+
+
+def load_input(path, marker_map, args=None):
     ext = osp.splitext(path)[1].lower()
+    if ext in VIDEO_EXTENSIONS:
+        if not args.lifter_config:
+            sys.exit(f'error: {path} is a video: give --lifter-config (and --lifter-weights)')
+        from runningpose_mm.apis.inferencer import RunningPoseInferencer
+        inferencer = RunningPoseInferencer(args.lifter_config, args.lifter_weights,
+                                           args.pose2d, args.pose2d_weights, args.det_model,
+                                           args.det_weights, args.model_fps)
+        lifted = inferencer(path)['predictions']
+        return upright_from_camera(lifted.keypoints_3d, lifted.root), lifted.fps, 0.0
     if ext == '.npz':
         with np.load(path) as data:
+            if 'keypoints_3d' in data and 'fps' in data:  # tools/infer.py output
+                root = data['root'] if 'root' in data else None
+                return upright_from_camera(data['keypoints_3d'], root), float(data['fps']), 0.0
             if 'joints_m' not in data or 'rate_hz' not in data:
-                sys.exit(f'error: {path}: an .npz input needs joints_m (T, 19, 3) and rate_hz')
+                sys.exit(f'error: {path}: an .npz input needs joints_m (T, 19, 3) and rate_hz, '
+                         'or keypoints_3d and fps (tools/infer.py output)')
             return data['joints_m'], float(data['rate_hz']), 0.0
     if marker_map is None:
         sys.exit(f'error: {path} is a marker file: give --marker-map')
@@ -49,10 +68,18 @@ def main(argv=None):
     parser.add_argument('--out', help='output folder (default: <input>_gait)')
     parser.add_argument('--grf', help='OpenSim .mot force plates to validate contacts against')
     parser.add_argument('--title', default=None)
+    video = parser.add_argument_group('video input (as tools/infer.py)')
+    video.add_argument('--lifter-config')
+    video.add_argument('--lifter-weights')
+    video.add_argument('--pose2d', default='halpe26')
+    video.add_argument('--pose2d-weights')
+    video.add_argument('--det-model')
+    video.add_argument('--det-weights')
+    video.add_argument('--model-fps', type=float, default=50.0)
     args = parser.parse_args(argv)
     if not osp.isfile(args.input):
         sys.exit(f'error: {args.input} does not exist')
-    joints, rate, start_time = load_input(args.input, args.marker_map)
+    joints, rate, start_time = load_input(args.input, args.marker_map, args)
     try:
         analysis = analyse_gait(joints, rate)
     except GaitInputError as exc:

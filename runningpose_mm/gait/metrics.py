@@ -280,3 +280,20 @@ def _summarise(steps: List[dict]) -> dict:
         if strikes:
             summary[f'foot_strike_{side}'] = max(set(strikes), key=strikes.count)
     return summary
+
+
+def upright_from_camera(keypoints_cam: np.ndarray, root_cam: Optional[np.ndarray] = None):
+    """Camera-frame 3D (x right, y down, z forward; metres) -> a z-up frame for gait.
+
+    Assumes the camera is upright (no roll, little pitch), as phones filming a runner are;
+    up is then the camera's -y. With a root trajectory the poses are placed absolutely
+    (speed, step length, vertical oscillation become measurable); without it they stay
+    pelvis-relative.
+
+    Returns:
+        np.ndarray: (T, 19, 3) with x = camera x, y = camera z (depth), z = -camera y.
+    """
+    pose = np.asarray(keypoints_cam, dtype=np.float64)
+    if root_cam is not None:
+        pose = pose - pose[:, :1] + np.asarray(root_cam, dtype=np.float64)[:, None]
+    return np.stack([pose[..., 0], pose[..., 2], -pose[..., 1]], axis=-1)
