@@ -108,7 +108,6 @@ class RunningPoseInferencer:
                  pose2d: str = 'halpe26', pose2d_weights: Optional[str] = None,
                  det_model: Optional[str] = None, det_weights: Optional[str] = None,
                  model_fps: float = 50.0, device: str = 'cpu'):
-        import torch
         from mmpose.apis.inferencers import Pose2DInferencer
         named = POSE2D_MODELS.get(pose2d)
         pose2d_config = resolve_config(named['config'] if named else pose2d)
@@ -142,7 +141,6 @@ class RunningPoseInferencer:
         self.lifter.model.eval()
         self.model_fps = float(model_fps)
         self.device = device
-        torch.set_grad_enabled(False)
 
     @staticmethod
     def open_video(video: Union[str, Sequence[np.ndarray]], fps: Optional[float] = None):
