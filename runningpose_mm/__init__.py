@@ -15,9 +15,9 @@ from . import compat  # noqa: E402
 
 compat.apply_all()
 
-from . import datasets, evaluation, models  # noqa: E402,F401  (registration)
+from . import apis, datasets, evaluation, models  # noqa: E402,F401  (registration)
 from .apis import keypoint_conversion  # noqa: E402
 
 keypoint_conversion.register()  # MMPose's 2D->3D converter learns runningpose19
 
-__all__ = ['__version__', 'compat', 'datasets', 'evaluation', 'models']
+__all__ = ['__version__', 'compat', 'apis', 'datasets', 'evaluation', 'models']

@@ -4,12 +4,14 @@ from mmengine.config import Config
 from mmengine.registry import init_default_scope
 
 import runningpose_mm  # noqa: F401
-from mmpose.registry import DATASETS, METRICS, MODELS, TRANSFORMS
+from mmpose.registry import DATASETS, INFERENCERS, LOOPS, METRICS, MODELS, TRANSFORMS
 
 from conftest import REPO
 
 PLUGIN_CLASSES = {
-    MODELS: ['VisibleMPJPELoss', 'RunningPoseLifter'],
+    MODELS: ['VisibleMPJPELoss', 'RunningPoseLifter', 'RootTrajectoryHead'],
+    LOOPS: ['WholeSequenceValLoop', 'WholeSequenceTestLoop'],
+    INFERENCERS: ['runningpose'],
     TRANSFORMS: ['RandomFlipSequence'],
     METRICS: ['RunningPoseMetric'],
     DATASETS: ['RunningPoseDataset'],
@@ -21,7 +23,7 @@ def test_plugin_classes_are_in_mmpose_registries():
         for name in names:
             cls = registry.get(name)
             assert cls is not None, f'{name} not in {registry.name}'
-            assert cls.__module__.startswith('runningpose_mm.')
+            assert cls.__module__.startswith('runningpose_mm.'), (name, cls)
 
 
 def test_every_plugin_class_builds_from_a_config_dict(tmp_path):
@@ -29,6 +31,7 @@ def test_every_plugin_class_builds_from_a_config_dict(tmp_path):
     assert MODELS.build(dict(type='VisibleMPJPELoss', loss_weight=2.0)).loss_weight == 2.0
     assert TRANSFORMS.build(dict(type='RandomFlipSequence', flip_prob=0.3)).flip_prob == 0.3
     assert METRICS.build(dict(type='RunningPoseMetric')).root_index == 0
+    assert MODELS.build(dict(type='RootTrajectoryHead', in_channels=8)).conv.out_channels == 3
     cfg = Config.fromfile(f'{REPO}/configs/runningpose_tcn_27frm.py')
     model = MODELS.build(cfg.model)
     assert type(model).__name__ == 'RunningPoseLifter'
