@@ -26,7 +26,7 @@ REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 sys.path.insert(0, REPO)
 
 import runningpose_mm  # noqa: E402,F401
-from runningpose_mm.gait import analyse_gait, match_events  # noqa: E402
+from runningpose_mm.gait import analyse_gait  # noqa: E402
 from runningpose_mm.mocap import (MarkerMap, contacts_from_grf, joints_from_markers,  # noqa: E402
                                   read_markers, sample_runner_params, synthesize_run)
 

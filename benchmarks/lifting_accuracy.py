@@ -20,7 +20,6 @@ the test trial).
 Prints per-joint tables and the ratio of each recipe's MPJPE to the baseline's.
 """
 import argparse
-import glob
 import json
 import os
 import os.path as osp

@@ -7,7 +7,7 @@ from mmengine.registry import init_default_scope
 
 import runningpose_mm  # noqa: F401
 from runningpose_mm.datasets import RandomFlipSequence, RunningPoseDataset
-from runningpose_mm.mocap.dataset_builder import (BuildConfig, TrialSource, build_dataset,
+from runningpose_mm.mocap.dataset_builder import (BuildConfig, build_dataset,
                                                   format_summary, resample_joints,
                                                   shared_data_trials, synthetic_trials)
 from runningpose_mm.mocap.corruption import DetectorNoiseConfig, corrupt_keypoints_2d

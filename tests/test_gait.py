@@ -50,7 +50,7 @@ def test_events_match_the_synthetic_runner(rate_hz, params):
     # two frames of timing error over the ~3 s span of contacts
     assert abs(s['cadence_spm'] / params.cadence_spm - 1) < max(0.015, 2 / rate_hz / 3.0)
     assert abs(s['contact_time_s']['mean'] - params.contact_time_s) < 0.035
-    assert s[f'foot_strike_left'] == params.strike
+    assert s['foot_strike_left'] == params.strike
     assert s['duty_factor']['mean'] < 0.5
 
 

@@ -2,7 +2,7 @@
 whole-clip 3D lifting -> files and pictures, in MMPose's inferencer call style."""
 import os
 import os.path as osp
-from typing import List, Optional, Sequence, Union
+from typing import Optional, Sequence, Union
 
 import numpy as np
 
@@ -10,7 +10,7 @@ from mmpose.registry import INFERENCERS
 
 from .keypoint_conversion import conversion_matrix, to_runningpose19
 from .lifting import WholeSequenceLifter
-from .outputs import LiftedSequence, write_all
+from .outputs import write_all
 from .runner import load_config
 from .video_lifting import lift_clip, select_main_track
 

@@ -1,4 +1,3 @@
-import numpy as np
 import torch
 from mmengine.runner import TestLoop, ValLoop
 

@@ -19,7 +19,7 @@ and overground, for rearfoot and forefoot strikers, and at any frame rate with t
 rate carried in seconds.
 """
 from dataclasses import dataclass, field
-from typing import Dict, List, Optional
+from typing import Dict, List
 
 import numpy as np
 

@@ -5,8 +5,7 @@ Convention (as Human3.6M in MMPose): a world point X (metres) is ``X_cam = R (X 
 in the camera frame (x right, y down, z forward), then ``u = f x/z + c`` in pixels.
 """
 import json
-import os.path as osp
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import List, Optional, Sequence, Tuple
 
 import numpy as np
