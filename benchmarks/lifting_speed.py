@@ -111,7 +111,8 @@ def pipeline(args):
     import cv2
     from mmdet.apis import inference_detector, init_detector
 
-    from runningpose_mm.apis.inferencer import DETECTOR, RunningPoseInferencer, resolve_config
+    from runningpose_mm.apis.inferencer import (RunningPoseInferencer, _inference_models,
+                                                resolve_config)
     frames = [np.random.default_rng(i).integers(0, 255, (720, 1280, 3), dtype=np.uint8)
               for i in range(args.pipeline_frames)]
     with tempfile.TemporaryDirectory() as tmp:
@@ -120,7 +121,8 @@ def pipeline(args):
         for frame in frames:
             writer.write(frame)
         writer.release()
-        detector = init_detector(resolve_config(DETECTOR['config']), None, device='cpu')
+        detector = init_detector(resolve_config(_inference_models()['detector']['config']),
+                                 None, device='cpu')
         inference_detector(detector, frames[0])
         start = time.perf_counter()
         for frame in frames:
@@ -129,7 +131,7 @@ def pipeline(args):
         inferencer = RunningPoseInferencer(args.config, pose2d='halpe26',
                                            pose2d_weights='random', det_model='whole_image')
         start = time.perf_counter()
-        inferencer(video, show_progress=False)
+        inferencer.infer(video, show_progress=False)
         rest_s = (time.perf_counter() - start) / len(frames)
     print(f'pipeline ({args.pipeline_frames} frames 1280x720, random weights): detector '
           f'{1 / det_s:.1f} frames/s, 2D + conversion + lifting {1 / rest_s:.1f} frames/s, '

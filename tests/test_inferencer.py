@@ -44,8 +44,9 @@ def inferencer():
 
 def test_video_to_3d_files_and_pictures(inferencer, tmp_path):
     video = make_video(tmp_path / 'run.mp4')
-    out = inferencer(video, vis_out_dir=str(tmp_path / 'vis'),
-                     pred_out_dir=str(tmp_path / 'pred'), show_progress=False)
+    # MMPose's call style: a generator with one result per video
+    out = next(inferencer(video, vis_out_dir=str(tmp_path / 'vis'),
+                          pred_out_dir=str(tmp_path / 'pred'), show_progress=False))
     lifted = out['predictions']
     assert out['fps'] == pytest.approx(30) and lifted.num_frames == 15
     assert lifted.keypoints_3d.shape == (15, 19, 3) and lifted.keypoints_2d.shape == (15, 19, 2)
@@ -57,28 +58,28 @@ def test_video_to_3d_files_and_pictures(inferencer, tmp_path):
 
 
 def test_three_frame_clip(inferencer, tmp_path):
-    out = inferencer(make_video(tmp_path / 'short.mp4', frames=3), show_progress=False)
+    out = inferencer.infer(make_video(tmp_path / 'short.mp4', frames=3), show_progress=False)
     assert out['predictions'].num_frames == 3
 
 
 def test_bad_videos_give_clear_errors(inferencer, tmp_path):
     (tmp_path / 'text.mp4').write_text('not a video')
     with pytest.raises(VideoInputError, match='text.mp4'):
-        inferencer(str(tmp_path / 'text.mp4'), show_progress=False)
+        inferencer.infer(str(tmp_path / 'text.mp4'), show_progress=False)
     with pytest.raises(VideoInputError, match='does not exist'):
-        inferencer(str(tmp_path / 'missing.mp4'), show_progress=False)
+        inferencer.infer(str(tmp_path / 'missing.mp4'), show_progress=False)
     empty = cv2.VideoWriter(str(tmp_path / 'empty.mp4'), cv2.VideoWriter_fourcc(*'mp4v'), 30,
                             (64, 64))
     empty.release()
     with pytest.raises(VideoInputError, match='empty.mp4'):
-        inferencer(str(tmp_path / 'empty.mp4'), show_progress=False)
+        inferencer.infer(str(tmp_path / 'empty.mp4'), show_progress=False)
 
 
 def test_a_video_with_nobody_is_reported(inferencer, tmp_path, monkeypatch):
     monkeypatch.setattr(inferencer, 'detect_2d',
                         lambda frames, show_progress: [[] for _ in frames])
     with pytest.raises(VideoInputError, match='no person detected'):
-        inferencer(make_video(tmp_path / 'x.mp4', frames=4), show_progress=False)
+        inferencer.infer(make_video(tmp_path / 'x.mp4', frames=4), show_progress=False)
 
 
 def test_a_2d_model_without_feet_is_refused(tmp_path):

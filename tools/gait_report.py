@@ -38,7 +38,7 @@ def load_input(path, marker_map, args=None):
         inferencer = RunningPoseInferencer(args.lifter_config, args.lifter_weights,
                                            args.pose2d, args.pose2d_weights, args.det_model,
                                            args.det_weights, args.model_fps)
-        lifted = inferencer(path)['predictions']
+        lifted = inferencer.infer(path)['predictions']
         return upright_from_camera(lifted.keypoints_3d, lifted.root), lifted.fps, 0.0
     if ext == '.npz':
         with np.load(path) as data:

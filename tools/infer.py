@@ -44,7 +44,7 @@ def main(argv=None):
         inferencer = RunningPoseInferencer(
             args.lifter_config, args.lifter_weights, args.pose2d, args.pose2d_weights,
             args.det_model, args.det_weights, args.model_fps, args.device)
-        result = inferencer(args.video, fps=args.fps, pred_out_dir=out,
+        result = inferencer.infer(args.video, fps=args.fps, pred_out_dir=out,
                             vis_out_dir=None if args.no_vis else out)
     except (VideoInputError, WeightsUnavailableError, NoFootKeypointsError,
             FileNotFoundError) as exc:

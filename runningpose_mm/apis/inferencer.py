@@ -14,25 +14,13 @@ from .outputs import write_all
 from .runner import load_config
 from .video_lifting import lift_clip, select_main_track
 
-#: 2D models with foot keypoints: MMPose config (inside the mmpose package) and the
-#: standard OpenMMLab weights
-POSE2D_MODELS = dict(
-    halpe26=dict(
-        config='mmpose::body_2d_keypoint/rtmpose/body8/rtmpose-m_8xb512-700e_body8-halpe26-'
-        '256x192.py',
-        weights='https://download.openmmlab.com/mmpose/v1/projects/rtmposev1/'
-        'rtmpose-m_simcc-body7_pt-body7-halpe26_700e-256x192-4d3e73dd_20230605.pth'),
-    wholebody=dict(
-        config='mmpose::wholebody_2d_keypoint/rtmpose/coco-wholebody/rtmpose-m_8xb64-270e_'
-        'coco-wholebody-256x192.py',
-        weights='https://download.openmmlab.com/mmpose/v1/projects/rtmposev1/'
-        'rtmpose-m_simcc-coco-wholebody_pt-aic-coco_270e-256x192-cd5e845c_20230123.pth'),
-)
-POSE2D_MODELS['body26'] = POSE2D_MODELS['halpe26']
-DETECTOR = dict(
-    config='mmpose::../demo/mmdetection_cfg/rtmdet_m_640-8xb32_coco-person.py',
-    weights='https://download.openmmlab.com/mmpose/v1/projects/rtmpose/'
-    'rtmdet_m_8xb32-100e_coco-obj365-person-235e8209.pth')
+def _inference_models() -> dict:
+    """2D models and detector named in configs/_base_/inference_models.py."""
+    from mmengine.config import Config
+
+    from ..skeleton import config_dir
+    cfg = Config.fromfile(osp.join(config_dir(), '_base_', 'inference_models.py'))
+    return dict(pose2d=cfg.pose2d_models.to_dict(), detector=cfg.detector.to_dict())
 
 
 class VideoInputError(ValueError):
@@ -109,16 +97,17 @@ class RunningPoseInferencer:
                  det_model: Optional[str] = None, det_weights: Optional[str] = None,
                  model_fps: float = 50.0, device: str = 'cpu'):
         from mmpose.apis.inferencers import Pose2DInferencer
-        named = POSE2D_MODELS.get(pose2d)
+        models = _inference_models()
+        named = models['pose2d'].get(pose2d)
         pose2d_config = resolve_config(named['config'] if named else pose2d)
         if pose2d_weights is None and named:
             pose2d_weights = named['weights']
         pose2d_weights = None if pose2d_weights == 'random' else \
             resolve_weights(pose2d_weights, 'pose2d')
         if det_model != 'whole_image':
-            det_config = resolve_config(det_model or DETECTOR['config'])
+            det_config = resolve_config(det_model or models['detector']['config'])
             if det_weights is None and det_model is None:
-                det_weights = DETECTOR['weights']
+                det_weights = models['detector']['weights']
             det_weights = None if det_weights == 'random' else \
                 resolve_weights(det_weights, 'det')
         else:
@@ -199,7 +188,24 @@ class RunningPoseInferencer:
 
     def __call__(self, inputs, fps: Optional[float] = None, vis_out_dir: Optional[str] = None,
                  pred_out_dir: Optional[str] = None, show_progress: bool = True,
-                 max_gap_s: float = 0.2) -> dict:
+                 max_gap_s: float = 0.2):
+        """MMPose's inferencer style: a generator of one result per video.
+
+        Args:
+            inputs: a video path, a list of video paths, or a list of BGR frames (with
+                ``fps``).
+
+        Yields:
+            dict: see :meth:`infer`.
+        """
+        videos = [inputs] if isinstance(inputs, str) or (
+            len(inputs) and isinstance(inputs[0], np.ndarray)) else list(inputs)
+        for video in videos:
+            yield self.infer(video, fps, vis_out_dir, pred_out_dir, show_progress, max_gap_s)
+
+    def infer(self, inputs, fps: Optional[float] = None, vis_out_dir: Optional[str] = None,
+              pred_out_dir: Optional[str] = None, show_progress: bool = True,
+              max_gap_s: float = 0.2) -> dict:
         """Analyse one video (path or list of BGR frames).
 
         Returns:
