@@ -14,9 +14,10 @@ from runningpose_mm.apis.video_lifting import fill_2d_gaps, lift_clip, select_ma
 from runningpose_mm.datasets import load_annotation_file
 from runningpose_mm.evaluation import RunningPoseMetric
 from runningpose_mm.mocap import sample_virtual_cameras, synthesize_run
-from runningpose_mm.mocap.dataset_builder import BuildConfig, build_dataset, synthetic_trials
+from runningpose_mm.mocap.dataset_builder import (BuildConfig, build_dataset, shared_data_trials,
+                                                  synthetic_trials)
 
-from conftest import REPO
+from conftest import REPO, SHARED_DATA
 
 CONFIG = osp.join(REPO, 'configs', 'runningpose_tcn_27frm.py')
 
@@ -70,7 +71,10 @@ def random_lifter_checkpoint(tmp_path_factory):
 def test_clip_lifting_matches_the_evaluation_loop(random_lifter_checkpoint, tmp_path):
     """The video path (lift_clip) and the test loop score the same predictions."""
     cfg, ckpt = random_lifter_checkpoint
-    build_dataset(synthetic_trials(1, 'test', 3, 2.0) + synthetic_trials(1, 'train', 4, 1.0) +
+    # projected real mocap when the shared data is here, else the synthetic runner
+    real = [t for t in shared_data_trials(SHARED_DATA) if t.name == 'Tindra2']
+    test_trials = real or synthetic_trials(1, 'test', 3, 2.0)
+    build_dataset(test_trials + synthetic_trials(1, 'train', 4, 1.0) +
                   synthetic_trials(1, 'val', 5, 1.0), str(tmp_path),
                   BuildConfig(cameras_per_trial=2, min_frames_in_view=40), progress=False)
     options = [f'{s}_dataloader.dataset.data_root={tmp_path}' for s in ('train', 'val', 'test')]
