@@ -20,6 +20,8 @@ sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 import numpy as np  # noqa: E402
 
+from runningpose_mm.apis.inferencer import (add_inferencer_arguments,  # noqa: E402
+                                            inferencer_from_args)
 from runningpose_mm.gait import (GaitInputError, analyse_gait, match_events,  # noqa: E402
                                  upright_from_camera, write_report)
 from runningpose_mm.mocap import (MarkerMap, MissingJointWarning, contacts_from_grf,  # noqa: E402
@@ -34,11 +36,7 @@ def load_input(path, marker_map, args=None):
     if ext in VIDEO_EXTENSIONS:
         if not args.lifter_config:
             sys.exit(f'error: {path} is a video: give --lifter-config (and --lifter-weights)')
-        from runningpose_mm.apis.inferencer import RunningPoseInferencer
-        inferencer = RunningPoseInferencer(args.lifter_config, args.lifter_weights,
-                                           args.pose2d, args.pose2d_weights, args.det_model,
-                                           args.det_weights, args.model_fps)
-        lifted = inferencer.infer(path)['predictions']
+        lifted = inferencer_from_args(args).infer(path)['predictions']
         return upright_from_camera(lifted.keypoints_3d, lifted.root), lifted.fps, 0.0
     if ext == '.npz':
         with np.load(path) as data:
@@ -68,14 +66,7 @@ def main(argv=None):
     parser.add_argument('--out', help='output folder (default: <input>_gait)')
     parser.add_argument('--grf', help='OpenSim .mot force plates to validate contacts against')
     parser.add_argument('--title', default=None)
-    video = parser.add_argument_group('video input (as tools/infer.py)')
-    video.add_argument('--lifter-config')
-    video.add_argument('--lifter-weights')
-    video.add_argument('--pose2d', default='halpe26')
-    video.add_argument('--pose2d-weights')
-    video.add_argument('--det-model')
-    video.add_argument('--det-weights')
-    video.add_argument('--model-fps', type=float, default=50.0)
+    add_inferencer_arguments(parser, lifter_required=False)  # for a video INPUT
     args = parser.parse_args(argv)
     if not osp.isfile(args.input):
         sys.exit(f'error: {args.input} does not exist')

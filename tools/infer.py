@@ -18,8 +18,9 @@ import sys
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 import runningpose_mm  # noqa: E402,F401
-from runningpose_mm.apis.inferencer import (RunningPoseInferencer, VideoInputError,  # noqa: E402
-                                            WeightsUnavailableError)
+from runningpose_mm.apis.inferencer import (VideoInputError,  # noqa: E402
+                                            WeightsUnavailableError, add_inferencer_arguments,
+                                            inferencer_from_args)
 from runningpose_mm.apis.keypoint_conversion import NoFootKeypointsError  # noqa: E402
 
 
@@ -27,23 +28,14 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument('video')
-    parser.add_argument('--lifter-config', required=True)
-    parser.add_argument('--lifter-weights')
-    parser.add_argument('--pose2d', default='halpe26')
-    parser.add_argument('--pose2d-weights')
-    parser.add_argument('--det-model')
-    parser.add_argument('--det-weights')
-    parser.add_argument('--model-fps', type=float, default=50.0)
+    add_inferencer_arguments(parser)
     parser.add_argument('--fps', type=float, help='override the video frame rate')
     parser.add_argument('--out', help='output folder (default: <video name>_runningpose)')
     parser.add_argument('--no-vis', action='store_true')
-    parser.add_argument('--device', default='cpu')
     args = parser.parse_args(argv)
     out = args.out or osp.splitext(osp.basename(args.video))[0] + '_runningpose'
     try:
-        inferencer = RunningPoseInferencer(
-            args.lifter_config, args.lifter_weights, args.pose2d, args.pose2d_weights,
-            args.det_model, args.det_weights, args.model_fps, args.device)
+        inferencer = inferencer_from_args(args)
         result = inferencer.infer(args.video, fps=args.fps, pred_out_dir=out,
                             vis_out_dir=None if args.no_vis else out)
     except (VideoInputError, WeightsUnavailableError, NoFootKeypointsError,

@@ -236,3 +236,25 @@ class RunningPoseInferencer:
             files.update(render_video(frames(), lifted, osp.join(vis_out_dir, name),
                                       show_progress=show_progress))
         return dict(predictions=lifted, fps=rate, files=files)
+
+
+def add_inferencer_arguments(parser, lifter_required: bool = True) -> None:
+    """The command-line options of the video inferencer (tools/infer.py, gait_report.py)."""
+    group = parser.add_argument_group('video inference')
+    group.add_argument('--lifter-config', required=lifter_required,
+                       help='runningpose lifter config')
+    group.add_argument('--lifter-weights', help='runningpose19 lifter checkpoint')
+    group.add_argument('--pose2d', default='halpe26',
+                       help='halpe26 (default), wholebody, or a 2D config with foot keypoints')
+    group.add_argument('--pose2d-weights', help="checkpoint path or URL ('random': tests)")
+    group.add_argument('--det-model', help="detector config, or 'whole_image'")
+    group.add_argument('--det-weights', help='checkpoint path or URL')
+    group.add_argument('--model-fps', type=float, default=50.0,
+                       help='frame rate the lifter was trained at')
+    group.add_argument('--device', default='cpu')
+
+
+def inferencer_from_args(args) -> RunningPoseInferencer:
+    return RunningPoseInferencer(args.lifter_config, args.lifter_weights, args.pose2d,
+                                 args.pose2d_weights, args.det_model, args.det_weights,
+                                 args.model_fps, args.device)
