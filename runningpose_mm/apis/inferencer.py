@@ -124,16 +124,13 @@ class RunningPoseInferencer:
             path = resolve_weights(lifter_weights, 'lifter')
             checkpoint = CheckpointLoader.load_checkpoint(path, map_location='cpu')
             state = checkpoint.get('state_dict', checkpoint)
-        self.lifter = WholeSequenceLifter(cfg.model, device=device)
-        if state is not None:
-            self.lifter.model.load_state_dict(state)  # RunningPoseLifter checks 17 vs 19
-        self.lifter.model.eval()
+        # RunningPoseLifter refuses a 17-keypoint state dict with a pointer to the converter
+        self.lifter = WholeSequenceLifter(cfg.model, state, device=device)
         self.model_fps = float(model_fps)
-        self.device = device
 
     @staticmethod
     def open_video(video: Union[str, Sequence[np.ndarray]], fps: Optional[float] = None):
-        """A frame source: (frame iterator factory, frame count, fps, (w, h)).
+        """A frame source: (frame iterator factory, fps, (w, h)).
 
         Video files are streamed (read again for rendering), never held in memory, so
         hour-long clips stay within bounded memory.

@@ -36,11 +36,6 @@ _FEET = {f'{side}_forefoot': {f'{side}_big_toe': 0.5, f'{side}_small_toe': 0.5}
 CONVERSION_TABLES: Dict[str, Dict[str, Dict[str, float]]] = {
     'halpe26': {**_TORSO_HEAD, **_LIMBS, **_FEET},
     'coco_wholebody': {**_TORSO_HEAD, **_LIMBS, **_FEET},
-    'runningpose19': {name: {name: 1.0} for name in (
-        'root', 'right_hip', 'right_knee', 'right_ankle', 'left_hip', 'left_knee',
-        'left_ankle', 'spine', 'thorax', 'neck_base', 'head', 'left_shoulder', 'left_elbow',
-        'left_wrist', 'right_shoulder', 'right_elbow', 'right_wrist', 'left_forefoot',
-        'right_forefoot')},
 }
 _FOOTLESS = ('coco', 'posetrack18', 'aic', 'crowdpose', 'mpii', 'h36m')
 
@@ -52,8 +47,6 @@ class NoFootKeypointsError(ValueError):
 @functools.lru_cache(maxsize=None)
 def source_keypoint_names(dataset: str) -> List[str]:
     """Keypoint names of an MMPose dataset, in index order (from its metainfo file)."""
-    if dataset == 'runningpose19':
-        return list(runningpose19().names)
     from mmpose.datasets.datasets.utils import parse_pose_metainfo
     info = parse_pose_metainfo(dict(from_file=f'configs/_base_/datasets/{dataset}.py'))
     return [info['keypoint_id2name'][i] for i in range(info['num_keypoints'])]
@@ -62,6 +55,8 @@ def source_keypoint_names(dataset: str) -> List[str]:
 @functools.lru_cache(maxsize=None)
 def conversion_matrix(dataset: str) -> np.ndarray:
     """(19, K_src) weights: runningpose19 = matrix @ source keypoints."""
+    if dataset == 'runningpose19':
+        return np.eye(19)
     if dataset not in CONVERSION_TABLES:
         if dataset in _FOOTLESS:
             raise NoFootKeypointsError(
@@ -69,7 +64,7 @@ def conversion_matrix(dataset: str) -> np.ndarray:
                 'the forefeet. Use a 2D model with foot keypoints: Halpe-26 (body26 RTMPose, '
                 'the default) or COCO-WholeBody.')
         raise ValueError(f'no runningpose19 conversion from {dataset!r}; known: '
-                         f'{sorted(CONVERSION_TABLES)}')
+                         f'{sorted(CONVERSION_TABLES) + ["runningpose19"]}')
     names = source_keypoint_names(dataset)
     table = CONVERSION_TABLES[dataset]
     matrix = np.zeros((19, len(names)))

@@ -98,15 +98,30 @@ class WholeSequenceLifter:
         poses, roots = [], []
         for start in range(0, num_frames, self.chunk_frames):
             stop = min(num_frames, start + self.chunk_frames)
-            x = x_all[:, start:stop + context].unsqueeze(0).to(self.device)
-            y = self.model.head.conv(self.model.backbone(x)[-1])  # (1, K*3, stop - start)
-            poses.append(y[0].T.reshape(stop - start, num_kpts, 3).cpu().numpy())
-            if with_trajectory:
-                feats = self.model.traj_backbone(x)
-                roots.append(self.model.traj_head(feats)[0].cpu().numpy())
+            pose, root = self.forward_windows(x_all[:, start:stop + context], with_trajectory)
+            poses.append(pose)
+            roots.append(root)
         if with_trajectory:
             return np.concatenate(poses), np.concatenate(roots)
         return np.concatenate(poses)
+
+    @torch.no_grad()
+    def forward_windows(self, x: torch.Tensor, with_trajectory: bool = False):
+        """The dilated network on already padded input.
+
+        Args:
+            x (torch.Tensor): (K*2, T) normalised 2D, channels ordered as the codec's.
+
+        Returns:
+            tuple: (T - receptive_field + 1, K, 3) poses and, with ``with_trajectory``,
+            (T - receptive_field + 1, 3) roots (else None).
+        """
+        x = x.unsqueeze(0).to(self.device)
+        y = self.model.head.conv(self.model.backbone(x)[-1])[0]  # (K*3, T')
+        pose = y.T.reshape(y.shape[1], -1, 3).cpu().numpy()
+        root = self.model.traj_head(self.model.traj_backbone(x))[0].cpu().numpy() \
+            if with_trajectory else None
+        return pose, root
 
     def __call__(self, keypoints: np.ndarray, image_size: Tuple[int, int],
                  with_trajectory: bool = False):
@@ -146,7 +161,4 @@ class OnlineLifter:
             self.buffer = np.concatenate([self.buffer[1:], frame])
         # the buffer is exactly one window: the dilated network gives one output
         x = torch.from_numpy(self.buffer.reshape(len(self.buffer), -1).T.copy()).float()
-        with torch.no_grad():
-            y = self.lifter.model.head.conv(self.lifter.model.backbone(
-                x.unsqueeze(0).to(self.lifter.device))[-1])
-        return y[0, :, -1].reshape(-1, 3).cpu().numpy()
+        return self.lifter.forward_windows(x)[0][-1]

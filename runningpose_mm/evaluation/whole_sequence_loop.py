@@ -20,7 +20,6 @@ def evaluate_whole_sequences(runner, dataloader, evaluator) -> dict:
     with_traj = lifter.has_trajectory
     ann = dataset.ann_data
     targets = set(dataset.target_rows().tolist())
-    model_was_training = model.training
     for seq_id, seq in enumerate(dataset.sequences):
         start, stop = int(dataset._seq_start[seq_id]), int(dataset._seq_end[seq_id])
         rows = [r for r in range(start, stop) if r in targets]
@@ -44,7 +43,6 @@ def evaluate_whole_sequences(runner, dataloader, evaluator) -> dict:
                 sequence_name=seq['name'], target_frame=int(ann['frame_index'][r]),
                 target_root=gt[0][None]))
         evaluator.process(data_samples=samples, data_batch=None)
-    model.train(model_was_training)
     return evaluator.evaluate(len(targets))
 
 
