@@ -19,7 +19,7 @@ contact of the other, 'stride' = to the next initial contact of the same foot):
   hip-knee-ankle angle.
 - hip_extension_at_toe_off_deg [deg]: angle of the thigh behind the trunk line in the
   sagittal plane at toe-off (positive = extended).
-- trunk_lean_deg [deg]: forward tilt of pelvis->thorax from vertical, mean over the step.
+- trunk_lean_deg [deg]: forward tilt of pelvis->thorax from vertical, mean over the contact.
 - overstride_m [m]: horizontal distance, along the running direction, from the pelvis
   to the ankle (forefoot if the ankle is missing) at initial contact; positive = ahead.
 - With a global trajectory (pelvis moving through the world, not a treadmill):
@@ -199,14 +199,35 @@ def analyse_gait(joints_m: np.ndarray, rate_hz: float, global_trajectory: Option
                              forward=forward.tolist(), num_ic=len(all_ic)))
 
 
+def sagittal_angles(joints: np.ndarray, side: str, forward: np.ndarray) -> Dict[str, np.ndarray]:
+    """Per-frame angles (deg) of one side in the running (sagittal) plane, z up.
+
+    Returns:
+        dict of (T,) arrays: ``trunk_lean`` (pelvis->thorax forward of vertical),
+        ``hip_flexion`` (thigh forward of the downward trunk line; negative = extension),
+        ``knee_flexion`` (180 - hip-knee-ankle angle) and ``foot_pitch`` (ankle->forefoot
+        above horizontal, + = toes up). NaN where a joint is missing.
+    """
+    hip, knee, ankle, fore = (_joint(joints, f'{side}_{n}')
+                              for n in ('hip', 'knee', 'ankle', 'forefoot'))
+    trunk = _joint(joints, 'thorax') - _joint(joints, 'root')
+    lean = np.degrees(np.arctan2(trunk @ forward, trunk[:, 2]))
+    thigh, foot = knee - hip, fore - ankle
+    # the trunk line downwards points `lean` degrees backwards
+    return dict(trunk_lean=lean,
+                hip_flexion=np.degrees(np.arctan2(thigh @ forward, -thigh[:, 2])) + lean,
+                knee_flexion=180.0 - _angle_deg(hip, knee, ankle),
+                foot_pitch=np.degrees(np.arctan2(foot[:, 2], foot @ forward)))
+
+
 def _posture_measures(joints, t, side, ic, to, forward, unavailable) -> dict:
     out = {}
     names = {n: _joint(joints, f'{side}_{n}') for n in ('hip', 'knee', 'ankle', 'forefoot')}
     have = {n: np.isfinite(v).all(axis=1).any() for n, v in names.items()}
     stance = (t >= ic) & (t <= to)
+    angles = sagittal_angles(joints, side, forward)
     if have['ankle'] and have['forefoot']:
-        foot = names['forefoot'] - names['ankle']
-        pitch = np.degrees(np.arctan2(foot[:, 2], foot @ forward))
+        pitch = angles['foot_pitch']
         at_ic = _interp(t, pitch, [ic])[0]
         mid = pitch[stance][len(pitch[stance]) // 3:2 * len(pitch[stance]) // 3 + 1]
         angle = float(at_ic - np.nanmedian(mid)) if len(mid) else np.nan
@@ -219,7 +240,7 @@ def _posture_measures(joints, t, side, ic, to, forward, unavailable) -> dict:
         unavailable['foot_angle_at_contact_deg'] = unavailable['foot_strike'] = \
             f'{side} ankle or forefoot missing'
     if have['hip'] and have['knee'] and have['ankle']:
-        knee = 180.0 - _angle_deg(names['hip'], names['knee'], names['ankle'])
+        knee = angles['knee_flexion']
         out['knee_flexion_at_contact_deg'] = float(_interp(t, knee, [ic])[0])
         out['knee_flexion_peak_stance_deg'] = float(np.nanmax(knee[stance])) \
             if stance.any() else np.nan
@@ -228,17 +249,11 @@ def _posture_measures(joints, t, side, ic, to, forward, unavailable) -> dict:
         missing = [n for n in ('hip', 'knee', 'ankle') if not have[n]]
         unavailable['knee_flexion_at_contact_deg'] = \
             unavailable['knee_flexion_peak_stance_deg'] = f'{side} {", ".join(missing)} missing'
-    root, thorax = _joint(joints, 'root'), _joint(joints, 'thorax')
-    trunk = thorax - root
-    trunk_forward = trunk @ forward
-    lean = np.degrees(np.arctan2(trunk_forward, trunk[:, 2]))
-    step_frames = (t >= ic) & (t <= to)
-    out['trunk_lean_deg'] = float(np.nanmean(lean[step_frames])) if step_frames.any() else np.nan
+    root = _joint(joints, 'root')
+    lean = angles['trunk_lean']
+    out['trunk_lean_deg'] = float(np.nanmean(lean[stance])) if stance.any() else np.nan
     if have['hip'] and have['knee']:
-        thigh = names['knee'] - names['hip']
-        thigh_angle = np.degrees(np.arctan2(thigh @ forward, -thigh[:, 2]))
-        # trunk line downwards points lean degrees backwards; extension = thigh behind it
-        extension = -(thigh_angle + lean)
+        extension = -angles['hip_flexion']  # thigh behind the trunk line
         out['hip_extension_at_toe_off_deg'] = float(_interp(t, extension, [to])[0])
     else:
         out['hip_extension_at_toe_off_deg'] = np.nan

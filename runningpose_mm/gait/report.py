@@ -9,7 +9,7 @@ from typing import Dict, Optional
 
 import numpy as np
 
-from .metrics import SK, UNITS, GaitAnalysis
+from .metrics import UNITS, GaitAnalysis
 
 _COLOURS = dict(left='#1f9e3a', right='#e07b00')
 _LABELS = dict(
@@ -39,20 +39,13 @@ def cycle_curves(joints: np.ndarray, rate_hz: float, analysis: GaitAnalysis,
                  points: int = 101) -> Dict[str, Dict[str, np.ndarray]]:
     """Joint angles over the normalised gait cycle (initial contact to the next of the same
     foot), per side: (strides, points) arrays of knee flexion, hip flexion and foot pitch."""
-    from .metrics import _angle_deg, _interp
+    from .metrics import _interp, sagittal_angles
     t = np.arange(len(joints)) / rate_hz
     forward = np.asarray(analysis.extras['forward'])
     curves = {}
     for side, foot in analysis.events.feet.items():
-        hip, knee, ankle, fore = (joints[:, SK.index(f'{side}_{n}')]
-                                  for n in ('hip', 'knee', 'ankle', 'forefoot'))
-        trunk = joints[:, SK.index('thorax')] - joints[:, SK.index('root')]
-        lean = np.degrees(np.arctan2(trunk @ forward, trunk[:, 2]))
-        thigh = knee - hip
-        signals = dict(
-            knee_flexion=180 - _angle_deg(hip, knee, ankle),
-            hip_flexion=np.degrees(np.arctan2(thigh @ forward, -thigh[:, 2])) + lean,
-            foot_pitch=np.degrees(np.arctan2((fore - ankle)[:, 2], (fore - ankle) @ forward)))
+        angles = sagittal_angles(joints, side, forward)
+        signals = {name: angles[name] for name in ('knee_flexion', 'hip_flexion', 'foot_pitch')}
         ics = foot.contacts_s[:, 0]
         for name, signal in signals.items():
             strides = [_interp(t, signal, np.linspace(a, b, points))
