@@ -32,12 +32,6 @@ def metainfo_file() -> str:
     return osp.join(config_dir(), '_base_', 'datasets', 'runningpose19.py')
 
 
-@lru_cache(maxsize=1)
-def _dataset_info() -> dict:
-    from mmengine.config import Config
-    return Config.fromfile(metainfo_file()).dataset_info.to_dict()
-
-
 def metainfo() -> dict:
     """The skeleton in MMPose's parsed metainfo form (``flip_indices`` etc.)."""
     from mmpose.datasets.datasets.utils import parse_pose_metainfo
@@ -52,10 +46,17 @@ class Skeleton:
         names (tuple[str]): keypoint names in index order.
         links (tuple[tuple[int, int]]): (parent, child) index pairs, as in the metainfo.
         flip_indices (tuple[int]): index of each keypoint's mirror image.
+        definitions (tuple[str]): what anatomical point each keypoint is (every source
+            of keypoints follows it).
+        forefoot_fraction (float): where the forefoot lies on the heel -> toe-tip line
+            (0 heel, 1 toe tip): how 2D keypoint sets without a metatarsal-head point
+            make the forefoot.
     """
     names: Tuple[str, ...]
     links: Tuple[Tuple[int, int], ...]
     flip_indices: Tuple[int, ...]
+    definitions: Tuple[str, ...] = ()
+    forefoot_fraction: float = 0.70
 
     @property
     def num_keypoints(self) -> int:
@@ -102,8 +103,10 @@ class Skeleton:
 
 @lru_cache(maxsize=1)
 def runningpose19() -> Skeleton:
-    """The runningpose19 skeleton parsed from its metainfo file."""
-    info = _dataset_info()
+    """The runningpose19 skeleton parsed from its definition file."""
+    from mmengine.config import Config
+    definition_file = Config.fromfile(metainfo_file())
+    info = definition_file.dataset_info.to_dict()
     keypoints = [info['keypoint_info'][i] for i in sorted(info['keypoint_info'])]
     names = tuple(k['name'] for k in keypoints)
     name_to_index = {n: i for i, n in enumerate(names)}
@@ -111,4 +114,10 @@ def runningpose19() -> Skeleton:
     links = tuple((name_to_index[a], name_to_index[b])
                   for a, b in (info['skeleton_info'][i]['link']
                                for i in sorted(info['skeleton_info'])))
-    return Skeleton(names=names, links=links, flip_indices=flip)
+    definitions = dict(definition_file.joint_definitions)
+    if sorted(definitions) != sorted(names):
+        raise ValueError(f'{metainfo_file()}: joint_definitions must define every keypoint '
+                         f'once; missing {sorted(set(names) - set(definitions))}')
+    return Skeleton(names=names, links=links, flip_indices=flip,
+                    definitions=tuple(definitions[n] for n in names),
+                    forefoot_fraction=float(definition_file.forefoot_fraction))

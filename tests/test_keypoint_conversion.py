@@ -16,22 +16,27 @@ def _named(dataset, rng):
     return names, kpts, {n: kpts[:, i] for i, n in enumerate(names)}
 
 
-@pytest.mark.parametrize('dataset, count', [('halpe26', 26), ('coco_wholebody', 133)])
-def test_forefoot_is_the_toe_midpoint_and_limbs_map_one_to_one(dataset, count, rng):
+@pytest.mark.parametrize('dataset, count, toe', [('halpe26', 26, 'big_toe'),
+                                                 ('coco_wholebody', 133, 'big_toe'),
+                                                 ('mediapipe33', 33, 'foot_index')])
+def test_forefoot_lies_over_the_metatarsal_heads_and_limbs_map_one_to_one(
+        dataset, count, toe, rng):
     names, kpts, by_name = _named(dataset, rng)
     assert len(names) == count
     scores = rng.uniform(0.2, 1.0, kpts.shape[:2])
     out, out_scores = to_runningpose19(kpts, scores, dataset)
     assert out.shape == (3, 19, 2) and out_scores.shape == (3, 19)
+    # 70 % of the way from the heel to the toe tip (the definition file's fraction)
+    assert SK.forefoot_fraction == pytest.approx(0.70)
     np.testing.assert_allclose(out[:, SK.index('left_forefoot')],
-                               (by_name['left_big_toe'] + by_name['left_small_toe']) / 2)
+                               0.3 * by_name['left_heel'] + 0.7 * by_name[f'left_{toe}'])
     np.testing.assert_allclose(out[:, SK.index('right_knee')], by_name['right_knee'])
     np.testing.assert_allclose(out[:, SK.index('root')],
                                (by_name['left_hip'] + by_name['right_hip']) / 2)
     np.testing.assert_allclose(out[:, SK.index('spine')],
                                (out[:, SK.index('root')] + out[:, SK.index('thorax')]) / 2)
     # a derived joint is as confident as its weakest source keypoint
-    i, j = names.index('left_big_toe'), names.index('left_small_toe')
+    i, j = names.index('left_heel'), names.index(f'left_{toe}')
     np.testing.assert_allclose(out_scores[:, SK.index('left_forefoot')],
                                np.minimum(scores[:, i], scores[:, j]))
 
@@ -48,8 +53,8 @@ def test_mmpose_converter_knows_runningpose19_and_keeps_h36m(rng):
     names, kpts, by_name = _named('halpe26', rng)
     out = convert_keypoint_definition(kpts.astype(np.float32), 'halpe26', 'runningpose19')
     assert out.shape == (3, 19, 2) and out.dtype == np.float32
-    np.testing.assert_allclose(out[:, 18], (by_name['right_big_toe'] +
-                                            by_name['right_small_toe']) / 2, rtol=1e-6)
+    np.testing.assert_allclose(out[:, 18], 0.3 * by_name['right_heel'] +
+                               0.7 * by_name['right_big_toe'], rtol=1e-5)
     coco = rng.uniform(size=(2, 17, 2))
     h36m = convert_keypoint_definition(coco, 'coco', 'h36m')  # MMPose's own path
     np.testing.assert_allclose(h36m[:, 0], (coco[:, 11] + coco[:, 12]) / 2)

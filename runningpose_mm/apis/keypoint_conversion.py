@@ -1,10 +1,15 @@
-"""2D keypoints of MMPose's foot-aware models -> runningpose19, in one table.
+"""2D keypoints of foot-aware detectors -> runningpose19, one table per source.
 
-Each runningpose19 joint is a weighted mean of source keypoints, named as in the source
-dataset's MMPose metainfo. The definitions follow the mocap marker maps where 2D allows:
-pelvis = mid-hips, thorax = mid-shoulders, spine halfway, head = mid-ears (the head's
-centre), neck base halfway between thorax and head, forefoot = midpoint of big and
-small toe (over the metatarsal heads).
+Each runningpose19 joint is a weighted mean of source keypoints, named as in the source's
+keypoint list. The tables make the points that ``configs/_base_/datasets/runningpose19.py``
+defines (``joint_definitions``), as the marker maps and the synthetic runner do:
+pelvis = mid-hips, thorax = mid-shoulders, spine halfway, head = mid-ears, neck base
+halfway between thorax and head, forefoot on the heel -> big-toe-tip line at the
+skeleton's ``forefoot_fraction`` (over the metatarsal heads; detectors have no
+metatarsal-head keypoint, and the toe tips lie several centimetres further forward).
+
+Sources: MMPose's Halpe-26 and COCO-WholeBody (names from their metainfo files) and
+MediaPipe Pose / BlazePose 33 landmarks (names below; its ``foot_index`` is the toe tip).
 
 MMPose's ``convert_keypoint_definition`` only knows COCO-like -> H36M; ``register()``
 extends it (and the copies MMPose's 3D inferencer and 3D visualizer imported) to
@@ -16,6 +21,15 @@ from typing import Dict, List
 import numpy as np
 
 from ..skeleton import runningpose19
+
+#: MediaPipe Pose / BlazePose landmark names in index order (33)
+MEDIAPIPE33_NAMES = (
+    'nose', 'left_eye_inner', 'left_eye', 'left_eye_outer', 'right_eye_inner', 'right_eye',
+    'right_eye_outer', 'left_ear', 'right_ear', 'mouth_left', 'mouth_right',
+    'left_shoulder', 'right_shoulder', 'left_elbow', 'right_elbow', 'left_wrist',
+    'right_wrist', 'left_pinky', 'right_pinky', 'left_index', 'right_index', 'left_thumb',
+    'right_thumb', 'left_hip', 'right_hip', 'left_knee', 'right_knee', 'left_ankle',
+    'right_ankle', 'left_heel', 'right_heel', 'left_foot_index', 'right_foot_index')
 
 _TORSO_HEAD = {
     'root': {'left_hip': 0.5, 'right_hip': 0.5},
@@ -29,14 +43,23 @@ _TORSO_HEAD = {
 _LIMBS = {f'{side}_{joint}': {f'{side}_{joint}': 1.0}
           for side in ('left', 'right')
           for joint in ('hip', 'knee', 'ankle', 'shoulder', 'elbow', 'wrist')}
-_FEET = {f'{side}_forefoot': {f'{side}_big_toe': 0.5, f'{side}_small_toe': 0.5}
-         for side in ('left', 'right')}
 
-#: source dataset -> runningpose19 joint -> {source keypoint name: weight}
+
+def _forefeet(toe_tip: str) -> Dict[str, Dict[str, float]]:
+    """Forefoot = heel + forefoot_fraction x (toe tip - heel), per side."""
+    f = runningpose19().forefoot_fraction
+    return {f'{side}_forefoot': {f'{side}_heel': 1.0 - f, f'{side}_{toe_tip}': f}
+            for side in ('left', 'right')}
+
+
+#: source keypoint set -> runningpose19 joint -> {source keypoint name: weight}
 CONVERSION_TABLES: Dict[str, Dict[str, Dict[str, float]]] = {
-    'halpe26': {**_TORSO_HEAD, **_LIMBS, **_FEET},
-    'coco_wholebody': {**_TORSO_HEAD, **_LIMBS, **_FEET},
+    'halpe26': {**_TORSO_HEAD, **_LIMBS, **_forefeet('big_toe')},
+    'coco_wholebody': {**_TORSO_HEAD, **_LIMBS, **_forefeet('big_toe')},
+    'mediapipe33': {**_TORSO_HEAD, **_LIMBS, **_forefeet('foot_index')},
 }
+#: keypoint names of sources that MMPose has no metainfo file for
+_BUILTIN_NAMES = {'mediapipe33': MEDIAPIPE33_NAMES}
 _FOOTLESS = ('coco', 'posetrack18', 'aic', 'crowdpose', 'mpii', 'h36m')
 
 
@@ -46,7 +69,10 @@ class NoFootKeypointsError(ValueError):
 
 @functools.lru_cache(maxsize=None)
 def source_keypoint_names(dataset: str) -> List[str]:
-    """Keypoint names of an MMPose dataset, in index order (from its metainfo file)."""
+    """Keypoint names of a source keypoint set, in index order (MMPose's metainfo file,
+    or the built-in list for sets MMPose does not ship)."""
+    if dataset in _BUILTIN_NAMES:
+        return list(_BUILTIN_NAMES[dataset])
     from mmpose.datasets.datasets.utils import parse_pose_metainfo
     info = parse_pose_metainfo(dict(from_file=f'configs/_base_/datasets/{dataset}.py'))
     return [info['keypoint_id2name'][i] for i in range(info['num_keypoints'])]
@@ -80,7 +106,7 @@ def to_runningpose19(keypoints: np.ndarray, scores: np.ndarray, dataset: str):
     Args:
         keypoints (np.ndarray): (..., K_src, 2) pixels.
         scores (np.ndarray): (..., K_src) confidences.
-        dataset (str): source keypoint set ('halpe26', 'coco_wholebody').
+        dataset (str): source keypoint set ('halpe26', 'coco_wholebody', 'mediapipe33').
 
     Returns:
         tuple: (..., 19, 2) keypoints and (..., 19) scores; a derived joint's score is the

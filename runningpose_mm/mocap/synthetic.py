@@ -9,7 +9,8 @@ Model (sagittal plane per leg, world z up, running along +x, left = +y):
 - Segment lengths are fractions of body height (Winter, *Biomechanics and Motor Control
   of Human Movement*, 4th ed., 2009): thigh 0.245 H, shank 0.246 H, ankle height
   0.039 H, foot length 0.152 H, upper arm 0.186 H, forearm 0.146 H, hip joint to
-  shoulder level 0.288 H, biacromial width 0.259 H.
+  shoulder joint centre 0.265 H, shoulder joint centres 0.22 H apart; the forefoot is
+  0.7 foot lengths from the heel (runningpose19's ``forefoot_fraction``).
 - Gait timing: stride time = 2 x 60 / cadence, contact time = duty factor x stride time
   (duty < 0.5, so each step has a flight phase), right contacts at t0 + k stride, left
   contacts half a stride later.
@@ -23,7 +24,9 @@ Model (sagittal plane per leg, world z up, running along +x, left = +y):
   toe-off. The hip height in stance is what that knee angle and the rolling foot imply
   (two-link inverse kinematics), so the stance foot stays exactly on the ground.
 - Flight: the pelvis follows a ballistic parabola (gravity 9.81 m/s^2) between toe-off
-  of one foot and initial contact of the other.
+  of one foot and initial contact of the other. (The pelvis height is kinematic: it
+  follows the stance legs exactly and has velocity kinks at contacts that a real body,
+  which gravity alone pulls down, does not have.)
 - Swing: the ankle follows a cubic spline relative to the hip through the toe-off
   position, a heel-recovery point behind and above (higher when faster), a forward
   reach point, and the next contact position, landing with a downward speed
@@ -146,7 +149,11 @@ class _Foot:
         self.ankle_height = 0.039 * height_m
         self.heel = np.array([-0.2 * foot, -self.ankle_height])
         self.forefoot_height = 0.012 * height_m
-        self.forefoot = np.array([0.5 * foot, self.forefoot_height - self.ankle_height])
+        # heel at the back of the foot, toe tip one foot length ahead of it; the
+        # forefoot where runningpose19 defines it along that line
+        fraction = runningpose19().forefoot_fraction
+        self.forefoot = np.array([(fraction - 0.2) * foot,
+                                  self.forefoot_height - self.ankle_height])
 
     def stance_ankle(self, flat_ankle_x, pitch):
         """Ankle (x, z) of a foot rolling about heel (pitch > 0) or forefoot (pitch <= 0),
@@ -333,17 +340,21 @@ def _swing(t, times_a, ankle_a, times_b, ankle_b, p, H, v, pitch_stance, ankle_x
 
 
 def _upper_body(joints, idx, root, thigh_angle, p: RunnerParams, H):
+    """Trunk, head and arms, following the joint definitions of runningpose19: thorax =
+    mid-shoulder joint centres (0.265 H above the hip centres: Winter's shoulder 0.818 H
+    less ~0.023 H from acromion to joint centre, hip 0.530 H), head = mid-ears (Winter's
+    ear level ~0.93 H, 0.135 H above the shoulder centres), neck base halfway."""
     lean = np.deg2rad(p.trunk_lean_deg)
     up = np.array([np.sin(lean), 0.0, np.cos(lean)])
-    thorax = root + 0.288 * H * up
+    thorax = root + 0.265 * H * up
     joints[:, idx['thorax']] = thorax
-    joints[:, idx['spine']] = root + 0.5 * 0.288 * H * up
-    joints[:, idx['neck_base']] = thorax + 0.07 * H * up
-    joints[:, idx['head']] = thorax + 0.14 * H * up
+    joints[:, idx['spine']] = root + 0.5 * 0.265 * H * up
+    joints[:, idx['neck_base']] = thorax + 0.0675 * H * up
+    joints[:, idx['head']] = thorax + 0.135 * H * up
     upper, fore = 0.186 * H, 0.146 * H
     elbow_flex = np.deg2rad(p.elbow_flexion_deg)
     for side, lateral in (('right', -1.0), ('left', 1.0)):
-        shoulder = thorax + np.array([0.0, lateral * 0.11 * H, 0.0]) - 0.02 * H * up
+        shoulder = thorax + np.array([0.0, lateral * 0.11 * H, 0.0])
         arm = -p.arm_swing_gain * thigh_angle[side]
         elbow = shoulder + upper * np.stack(
             [np.sin(arm), np.zeros_like(arm), -np.cos(arm)], axis=-1)

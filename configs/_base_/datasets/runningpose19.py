@@ -1,9 +1,50 @@
 # The runningpose19 skeleton: Human3.6M's 17 joints in MMPose's order, then the
 # left (17) and right (18) forefoot. This file is the one definition of the keypoints;
-# code reads names, flip pairs and links from it (see runningpose_mm.skeleton).
-# Indices 3 and 6 are the ankle joint centres (MMPose's h36m file calls them "foot").
-# The forefoot is the point over the metatarsal heads: mocap 2nd-metatarsal / toe
-# markers, and in 2D models the midpoint of the big and small toe.
+# code reads names, flip pairs, links and the anatomical definitions below from it (see
+# runningpose_mm.skeleton). Indices 3 and 6 are the ankle joint centres (MMPose's h36m
+# file calls them "foot").
+#
+# What each joint IS (every source - marker maps, the synthetic runner, the 2D
+# conversion tables - must produce this point; a lifter trained on one definition and
+# fed another learns an offset it cannot undo). Each definition is chosen so that a 2D
+# detector (Halpe-26, COCO-WholeBody, MediaPipe 33), a marker set and the synthetic
+# runner can all make it:
+joint_definitions = dict(
+    root='midpoint of the two hip joint centres (Human3.6M pelvis)',
+    right_hip='hip joint centre (mocap: Harrington 2007 regression; 2D: the detector hip)',
+    left_hip='hip joint centre (mocap: Harrington 2007 regression; 2D: the detector hip)',
+    right_knee='knee joint centre: midpoint of the femoral epicondyles',
+    left_knee='knee joint centre: midpoint of the femoral epicondyles',
+    right_ankle='ankle joint centre: midpoint of the malleoli',
+    left_ankle='ankle joint centre: midpoint of the malleoli',
+    spine='midpoint of root and thorax',
+    # mid-shoulders, not a sternum/T2 marker point: detectors have no trunk keypoint
+    # between the shoulders, and the shoulders are what every source has
+    thorax='midpoint of the two shoulder joint centres',
+    neck_base='midpoint of thorax and head',
+    # the ears are the head points every detector has; marker sets approximate the
+    # ear level with the side-of-head markers
+    head='centre of the head at ear level: midpoint of the two ears',
+    left_shoulder='shoulder (glenohumeral) joint centre, about 40 mm below the acromion',
+    left_elbow='elbow joint centre: midpoint of the humeral epicondyles',
+    left_wrist='wrist joint centre: midpoint of the radial and ulnar styloids',
+    right_shoulder='shoulder (glenohumeral) joint centre, about 40 mm below the acromion',
+    right_elbow='elbow joint centre: midpoint of the humeral epicondyles',
+    right_wrist='wrist joint centre: midpoint of the radial and ulnar styloids',
+    left_forefoot='over the metatarsal heads: on the heel -> toe-tip line at '
+    'forefoot_fraction of its length (mocap: mean of the 2nd and 5th metatarsal-head '
+    'markers)',
+    right_forefoot='over the metatarsal heads: on the heel -> toe-tip line at '
+    'forefoot_fraction of its length (mocap: mean of the 2nd and 5th metatarsal-head '
+    'markers)',
+)
+# Where the metatarsal heads lie along the foot, from the back of the heel (0) to the
+# tip of the big toe (1): the 1st metatarsophalangeal joint is at about 0.73 of foot
+# length and the 5th at about 0.63-0.65 (shoe-last and foot-anthropometry data), so the
+# 2nd-5th head midpoint the marker maps use is at about 0.70. 2D detectors have heel and
+# toe tips but no metatarsal-head keypoint: their forefoot is placed here.
+forefoot_fraction = 0.70
+
 dataset_info = dict(
     dataset_name='runningpose19',
     paper_info=dict(
