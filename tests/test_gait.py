@@ -135,16 +135,20 @@ def test_missing_feet_and_nan_runs():
     joints[:, [SK.index('left_ankle'), SK.index('left_forefoot')]] = np.nan
     with pytest.raises(GaitInputError, match='neither foot'):
         detect_foot_events(joints, 100)
-    # a gap in the middle of a contact: that contact is partial, the others stay
+    # a long gap inside a contact: its initial contact is kept (it times the step before
+    # the gap), the contact is partial with the reason, the other contacts stay whole
     joints = run.joints_m.copy()
     ic, to = run.contacts_s['right'][1]
-    gap = slice(int(ic * 100) + 3, int(ic * 100) + 8)
+    gap = slice(int(ic * 100) + 3, int(ic * 100) + 18)  # 150 ms, longer than any swing
     joints[gap, SK.index('right_ankle')] = np.nan
     joints[gap, SK.index('right_forefoot')] = np.nan
     events = detect_foot_events(joints, 100)
     right = events.feet['right']
-    assert any(reason == 'missing samples' for *_, reason in right.partial_s)
+    assert any(reason == 'toe-off in missing samples' for *_, reason in right.partial_s)
+    assert any(reason == 'initial contact in missing samples' for *_, reason in right.partial_s)
     assert len(right.contacts_s) == len(run.contacts_s['right']) - 1
+    assert np.min(np.abs(right.initial_contacts_s - ic)) < 0.02
+    assert len(events.gaps_s) == 1
     with pytest.raises(GaitInputError, match=r'\(T, 19, 3\)'):
         detect_foot_events(np.zeros((10, 17, 3)), 100)
 
@@ -174,8 +178,62 @@ def test_report_command_on_camera_frame_3d_and_on_a_video(tmp_path):
     video = make_video(tmp_path / 'clip.mp4', frames=12)
     out = subprocess.run([sys.executable, tool, video, '--out', str(tmp_path / 'v'),
                           '--lifter-config', osp.join(REPO, 'configs', 'runningpose_tcn_27frm.py'),
-                          '--pose2d-weights', 'random', '--det-model', 'whole_image'],
+                          '--lifter-weights', 'random', '--pose2d-weights', 'random',
+                          '--det-model', 'whole_image'],
                          capture_output=True, text=True, timeout=300)
     # random weights give no meaningful gait, but the command runs through and reports
     assert out.returncode == 0, out.stderr[-2000:]
     assert osp.isfile(tmp_path / 'v' / 'report.html')
+
+
+def _step_table(analysis):
+    return {round(s['ic_s'], 2): s for s in analysis.steps}
+
+
+@pytest.mark.parametrize('where', ['contact', 'flight', 'two'])
+def test_gaps_never_make_steps(where):
+    """Missing samples inside a contact, inside a flight, or two gaps in a row: cadence,
+    flight and contact times stay those of the complete clip, no step spans a gap, and
+    what could not be measured is named per step."""
+    run = synthesize_run(RunnerParams(speed_mps=4.0, cadence_spm=176, duty_factor=0.35),
+                         4.0, 100)
+    clean = analyse_gait(run.joints_m, 100)
+    ic, to = run.contacts_s['right'][2]
+    spans = dict(contact=[(ic + 0.08, ic + 0.13)], flight=[(to + 0.01, to + 0.06)],
+                 two=[(ic + 0.05, ic + 0.10), (to + 0.03, to + 0.08)])[where]
+    joints = run.joints_m.copy()
+    for a, b in spans:
+        joints[int(round(a * 100)):int(round(b * 100))] = np.nan  # 50 ms each
+    gapped = analyse_gait(joints, 100)
+    for key in ('contact_time_s', 'flight_time_s', 'step_time_s'):
+        assert gapped.summary[key]['mean'] == pytest.approx(clean.summary[key]['mean'],
+                                                            abs=0.006), key
+        assert gapped.summary[key]['mean'] < 0.4
+    assert gapped.summary['cadence_spm'] == pytest.approx(176, abs=1.0)
+    # every measured step joins alternating feet with no gap in between
+    step_times = [s['step_time_s'] for s in gapped.steps if np.isfinite(s['step_time_s'])]
+    assert max(step_times) < 0.36
+    if where == 'flight':  # a toe-off in the gap: that step's flight is named unmeasured
+        assert any('flight_time_s' in s['unmeasured'] and 'missing samples' in
+                   s['unmeasured']['flight_time_s'] for s in gapped.steps)
+    # strides for the cycle curves never span a gap
+    for side, a, _, b in gapped.extras['strides']:
+        assert not gapped.events.gap_between(a, b)
+
+
+def test_a_missed_contact_does_not_make_a_long_step():
+    """Feet must alternate: if one contact of the left foot is lost entirely, the two
+    right contacts around it do not make a step."""
+    run = synthesize_run(RunnerParams(cadence_spm=170), 4.0, 100)
+    clean = analyse_gait(run.joints_m, 100)
+    left_ic = float(clean.events.feet['left'].contacts_s[2, 0])
+    events = clean.events
+    foot = events.feet['left']
+    keep = np.abs(foot.contacts_s[:, 0] - left_ic) > 1e-9
+    from runningpose_mm.gait import FootEvents
+    events.feet['left'] = FootEvents(foot.contacts_s[keep], [], foot.points)
+    analysis = analyse_gait(run.joints_m, 100, events=events)
+    assert all(s['step_time_s'] < 0.4 for s in analysis.steps if np.isfinite(s['step_time_s']))
+    assert any('do not alternate' in s['unmeasured'].get('step_time_s', '')
+               for s in analysis.steps)
+    assert analysis.summary['cadence_spm'] == pytest.approx(170, abs=1.0)

@@ -1,6 +1,9 @@
 """Foot contacts (initial contact, toe-off) from 3D ankle and forefoot trajectories.
 
-Method (foot-clearance threshold, sub-frame):
+Two frames of reference, one method underneath:
+
+**World frame** (mocap, or lifted 3D with a root trajectory; foot-clearance threshold,
+sub-frame):
 
 1. Each available foot point (ankle, forefoot) gets its own floor: the height it has when
    planted, a low percentile of its vertical position over the trial. The foot's
@@ -11,20 +14,52 @@ Method (foot-clearance threshold, sub-frame):
    clearance range (swing height), bounded to 1-4 cm; crossings are interpolated
    linearly between frames, so the timing does not depend on the frame grid.
 3. Contacts shorter than ``min_contact_s`` are dropped and gaps shorter than
-   ``min_flight_s`` closed (noise); contacts cut by the start or end of the sequence,
-   or by missing samples, are reported as partial, not as contacts.
+   ``min_flight_s`` closed (noise).
+
+**Pelvis-relative frame** (what a lifter without a trajectory branch gives): the pelvis
+rises and falls 5-10 cm in every step, so a planted foot seems to move up and down by
+as much, more than the clearance threshold; thresholds on pelvis-relative heights give
+contacts far too short (or none). The ground is therefore reconstructed first:
+
+- Vertical: the ground can push the runner but never pull, so relative to the pelvis it
+  never accelerates upwards faster than gravity (``ground'' <= g``, equality in flight),
+  and no foot point is ever below it. The ground height is the highest curve under the
+  feet's lowest points with that curvature bound (a linear programme per gap-free
+  segment); the clearance method above then runs on heights over that ground. This
+  places toe-off well: the push-off ends where the stance foot stops following a ground
+  that can only fall away ballistically.
+- Horizontal: a planted foot moves backwards with the ground, at the running speed
+  relative to the pelvis (on a treadmill as overground); the running speed is the
+  median backward speed of the feet over about a step. Initial contact is refined to
+  where the landing foot's speed relative to the ground drops below
+  ``ic_speed_fraction`` of the running speed: a landing foot still sinks into the
+  compliant heel pad and shoe while the vertical reconstruction is least certain, but
+  it stops moving over the ground at once (the foot-velocity principle of kinematic
+  event detection, e.g. O'Connor et al. 2007, Gait Posture 25:469).
+
+**Gaps.** Missing samples never make or break a contact. A contact cut by a gap keeps
+what was seen: its initial contact (when the gap swallows the toe-off) or its toe-off
+(when the gap swallows the initial contact), reported in ``initial_contacts_s`` /
+``toe_offs_s`` and as partial with the reason. A foot that is down on both sides of a
+gap shorter than ``merge_gap_s`` (no running swing is that short) stayed down, and the
+contact is complete. ``gaps_s`` lists the missing spans, so that steps are only
+measured between events with no gap between them.
 
 Heights come from the vertical axis only, so the method works the same on a treadmill
 and overground, for rearfoot and forefoot strikers, and at any frame rate with the
 rate carried in seconds.
 """
+import warnings
 from dataclasses import dataclass, field
-from typing import Dict, List
+from typing import Dict, List, Optional, Tuple
 
 import numpy as np
 
+from .ground import highest_curve_below
 from ..mocap.gaps import gap_runs
 from ..skeleton import runningpose19
+
+GRAVITY = 9.81
 
 
 class GaitInputError(ValueError):
@@ -37,28 +72,57 @@ class FootEvents:
 
     Attributes:
         contacts_s (np.ndarray): (N, 2) [initial contact, toe-off] in seconds from the
-            first frame.
+            first frame, both seen.
         partial_s (list): contacts cut by the sequence ends or by missing samples, as
-            (start, end, reason) - reported, never used for metrics.
+            (start, end, reason): never used for contact time.
         points (list[str]): foot points used ('ankle', 'forefoot').
         threshold_m (float): clearance threshold used.
+        initial_contacts_s (np.ndarray): (M,) every initial contact seen, also those of
+            contacts whose toe-off was not seen (they still time steps).
+        toe_offs_s (np.ndarray): (L,) every toe-off seen.
     """
     contacts_s: np.ndarray
     partial_s: List[tuple] = field(default_factory=list)
     points: List[str] = field(default_factory=list)
     threshold_m: float = float('nan')
+    initial_contacts_s: Optional[np.ndarray] = None
+    toe_offs_s: Optional[np.ndarray] = None
+
+    def __post_init__(self):
+        self.contacts_s = np.asarray(self.contacts_s, dtype=np.float64).reshape(-1, 2)
+        if self.initial_contacts_s is None:
+            self.initial_contacts_s = self.contacts_s[:, 0].copy()
+        if self.toe_offs_s is None:
+            self.toe_offs_s = self.contacts_s[:, 1].copy()
 
 
 @dataclass
 class GaitEvents:
+    """Contacts of both feet.
+
+    Attributes:
+        rate_hz (float): sampling rate.
+        num_frames (int): frames of the sequence.
+        feet (dict): 'left'/'right' -> FootEvents.
+        warnings (list[str]): notes on the input.
+        gaps_s (list): (start, end) seconds of spans where a foot was not seen; no step
+            or flight is measured across them.
+        frame (str): 'world' or 'pelvis' (pelvis-relative input, ground reconstructed).
+    """
     rate_hz: float
     num_frames: int
     feet: Dict[str, FootEvents]
     warnings: List[str] = field(default_factory=list)
+    gaps_s: List[Tuple[float, float]] = field(default_factory=list)
+    frame: str = 'world'
 
     @property
     def duration_s(self) -> float:
         return (self.num_frames - 1) / self.rate_hz
+
+    def gap_between(self, start_s: float, end_s: float) -> bool:
+        """Whether any missing span overlaps [start_s, end_s]."""
+        return any(a < end_s and b > start_s for a, b in self.gaps_s)
 
 
 def _crossing_time(t, y, i, level):
@@ -127,18 +191,120 @@ def foot_clearance(joints_m: np.ndarray, side: str, floor_percentile: float = 2.
     return clearance, used
 
 
+def is_pelvis_relative(joints_m: np.ndarray) -> bool:
+    """True when the root (pelvis) does not move: root-relative 3D (a lifter without a
+    trajectory branch), whose foot heights are heights above the pelvis."""
+    root = np.asarray(joints_m)[:, runningpose19().index('root')]
+    root = root[np.isfinite(root).all(axis=1)]
+    return len(root) > 1 and float(np.ptp(root, axis=0).max()) < 1e-6
+
+
+def _foot_points(joints_m: np.ndarray):
+    """side -> list of (name, (T, 3) positions) of the foot points with samples."""
+    sk = runningpose19()
+    out = {}
+    for side in ('left', 'right'):
+        points = [(p, joints_m[:, sk.index(f'{side}_{p}')]) for p in ('ankle', 'forefoot')]
+        out[side] = [(p, x) for p, x in points if np.isfinite(x[:, 2]).sum() >= 3]
+    return out
+
+
+def ground_height(joints_m: np.ndarray, rate_hz: float,
+                  floor_percentile: float = 2.0) -> np.ndarray:
+    """Height of the ground under a runner given pelvis-relative 3D (z up).
+
+    Relative to the pelvis the ground never accelerates upwards faster than gravity (the
+    ground pushes, never pulls; in flight it follows the pelvis' ballistic fall exactly)
+    and no foot point is below it. The ground is the highest curve that obeys both: a
+    linear programme per gap-free segment (HiGHS), whose solution touches the feet
+    wherever one is planted and bridges each flight with a parabola of curvature g.
+
+    Args:
+        joints_m (np.ndarray): (T, 19, 3) runningpose19 joints, metres, z up, the pelvis
+            at a fixed place (root-relative).
+        rate_hz (float): sampling rate.
+        floor_percentile (float): each foot point's planted height is this percentile of
+            its height (so ankle and forefoot are compared at their own planted level).
+
+    Returns:
+        np.ndarray: (T,) ground height in the input's frame (NaN where no foot is seen).
+    """
+    heights = []
+    for points in _foot_points(np.asarray(joints_m, dtype=np.float64)).values():
+        for _, x in points:
+            heights.append(x[:, 2] - np.nanpercentile(x[:, 2], floor_percentile))
+    if not heights:
+        raise GaitInputError('no ankle or forefoot samples: the ground cannot be found')
+    stacked = np.stack(heights)
+    lowest = np.where(np.isfinite(stacked).any(axis=0),
+                      np.nanmin(np.where(np.isfinite(stacked), stacked, np.inf), axis=0),
+                      np.nan)
+    ground = highest_curve_below(lowest, max_second_difference=GRAVITY / rate_hz**2)
+    return ground
+
+
+def _running_median(values: np.ndarray, window: int) -> np.ndarray:
+    """NaN-aware running median over ``window`` samples (odd); edges use fewer."""
+    half = window // 2
+    padded = np.concatenate([np.full(half, np.nan), values, np.full(half, np.nan)])
+    windows = np.lib.stride_tricks.sliding_window_view(padded, window)
+    with warnings.catch_warnings():
+        warnings.simplefilter('ignore', RuntimeWarning)  # all-NaN windows stay NaN
+        return np.nanmedian(windows, axis=1)
+
+
+def ground_speed_fraction(joints_m: np.ndarray, rate_hz: float) -> Dict[str, np.ndarray]:
+    """Horizontal speed of each foot over the ground, as a fraction of the running speed,
+    from pelvis-relative 3D.
+
+    A planted foot moves backwards with the ground at the running speed relative to the
+    pelvis; the running speed is the running median (over about a step) of the faster
+    foot's backward speed. The forward direction is the pelvis heading (perpendicular to
+    right -> left hip, z up).
+
+    Returns:
+        dict: side -> (T,) speed of the slower foot point over the ground / running
+        speed (0 = planted); NaN where unknown.
+    """
+    sk = runningpose19()
+    joints = np.asarray(joints_m, dtype=np.float64)
+    across = joints[:, sk.index('left_hip'), :2] - joints[:, sk.index('right_hip'), :2]
+    across = across[np.isfinite(across).all(axis=1)]
+    if not len(across):
+        raise GaitInputError('cannot tell the running direction: no hips')
+    a = np.median(across, axis=0)
+    forward = np.array([a[1], -a[0]]) / np.linalg.norm(a)
+    velocity = {side: np.stack([np.gradient(x[:, :2] @ forward, 1 / rate_hz)
+                                for _, x in points], axis=1)
+                for side, points in _foot_points(joints).items() if points}
+    with warnings.catch_warnings():
+        warnings.simplefilter('ignore', RuntimeWarning)  # frames without feet stay NaN
+        backward = np.nanmax(np.stack([-np.nanmean(v, axis=1) for v in velocity.values()]),
+                             axis=0)
+    speed = _running_median(backward, max(3, int(round(0.35 * rate_hz)) | 1))
+    speed = np.where(speed > 0.3, speed, np.nan)  # below ~1 km/h nothing is running
+    with warnings.catch_warnings():
+        warnings.simplefilter('ignore', RuntimeWarning)
+        return {side: np.nanmin(np.abs(v + speed[:, None]), axis=1) / speed
+                for side, v in velocity.items()}
+
+
 def detect_foot_events(joints_m: np.ndarray, rate_hz: float,
                        contact_fraction: float = 0.03,
                        toe_off_fraction: float = 0.08,
                        contact_bounds_m=(0.005, 0.04),
                        toe_off_bounds_m=(0.01, 0.04),
                        min_contact_s: float = 0.06,
-                       min_flight_s: float = 0.03) -> GaitEvents:
+                       min_flight_s: float = 0.03,
+                       merge_gap_s: float = 0.1,
+                       frame: str = 'auto',
+                       ic_speed_fraction: float = 0.35) -> GaitEvents:
     """Initial contact and toe-off of both feet.
 
     Args:
-        joints_m (np.ndarray): (T, 19, 3) runningpose19 joints in metres, world frame
-            with z up (mocap, or lifted 3D turned upright). NaN where unknown.
+        joints_m (np.ndarray): (T, 19, 3) runningpose19 joints in metres, z up: world
+            frame (mocap, or lifted 3D with a root trajectory) or pelvis-relative
+            (lifted 3D without one). NaN where unknown.
         rate_hz (float): sampling rate.
         contact_fraction (float): initial-contact threshold, as a fraction of the foot's
             clearance range (5th to 95th percentile): the foot comes down fast, so a
@@ -150,6 +316,12 @@ def detect_foot_events(joints_m: np.ndarray, rate_hz: float,
             thresholds, metres.
         min_contact_s (float): shorter contacts are noise.
         min_flight_s (float): shorter gaps inside a contact are closed.
+        merge_gap_s (float): a foot down on both sides of a shorter run of missing
+            samples stayed down (no running swing is this short).
+        frame (str): 'world', 'pelvis' (reconstruct the ground first, see the module
+            docstring) or 'auto' (pelvis when the root does not move).
+        ic_speed_fraction (float): pelvis frame only: initial contact where the foot's
+            speed over the ground falls below this fraction of the running speed.
 
     Returns:
         GaitEvents: per foot contacts in seconds, and partial ones.
@@ -159,19 +331,32 @@ def detect_foot_events(joints_m: np.ndarray, rate_hz: float,
         raise GaitInputError(f'expected (T, 19, 3) runningpose19 joints, got {joints_m.shape}')
     if not rate_hz > 0:
         raise GaitInputError(f'rate_hz must be > 0, got {rate_hz}')
+    if frame not in ('auto', 'world', 'pelvis'):
+        raise ValueError(f"frame must be 'auto', 'world' or 'pelvis', got {frame!r}")
+    if frame == 'auto':
+        frame = 'pelvis' if is_pelvis_relative(joints_m) else 'world'
     num_frames = len(joints_m)
     t = np.arange(num_frames) / rate_hz
-    feet, warnings = {}, []
+    notes = []
+    speed_fraction = None
+    if frame == 'pelvis':
+        ground = ground_height(joints_m, rate_hz)
+        joints_m = joints_m.copy()
+        joints_m[..., 2] -= ground[:, None]
+        speed_fraction = ground_speed_fraction(joints_m, rate_hz)
+        notes.append('pelvis-relative 3D: contacts found over a reconstructed ground '
+                        '(no root trajectory)')
+    feet, seen = {}, []
     for side in ('left', 'right'):
         try:
             clearance, used = foot_clearance(joints_m, side)
         except GaitInputError as exc:
-            warnings.append(str(exc))
+            notes.append(str(exc))
             continue
         valid = np.isfinite(clearance)
         lo, hi = np.nanpercentile(clearance, [5, 95])
         if hi - lo < 0.03:
-            warnings.append(f'{side} foot: clearance varies by only {100 * (hi - lo):.1f} cm '
+            notes.append(f'{side} foot: clearance varies by only {100 * (hi - lo):.1f} cm '
                             '(standing or walking in place?): no contacts detected')
             feet[side] = FootEvents(np.zeros((0, 2)), [], used)
             continue
@@ -183,27 +368,76 @@ def detect_foot_events(joints_m: np.ndarray, rate_hz: float,
             if 0 < a and b < num_frames and (b - a) / rate_hz < min_flight_s and down[a - 1] \
                     and down[b]:
                 down[a:b] = True
-        contacts, partial = [], []
+        # a foot down on both sides of a short run of missing samples stayed down
+        for a, b in gap_runs(~valid):
+            if 0 < a and b < num_frames and (b - a) / rate_hz < merge_gap_s and down[a - 1] \
+                    and down[b]:
+                down[a:b] = True
+        seen.append((valid, down))
+        contacts, partial, ics, tos = [], [], [], []
         for a, b in gap_runs(down):
             start = _crossing_time(t, clearance, a - 1, threshold) if a > 0 and valid[a - 1] \
                 else None
             end = _crossing_time(t, clearance, b - 1, threshold) if b < num_frames and \
                 valid[b] else None
-            if start is None or end is None:
-                reason = 'sequence start' if a == 0 else 'sequence end' if b == num_frames \
-                    else 'missing samples'
-                partial.append((float(t[a]), float(t[b - 1]), reason))
+            if start is not None and end is not None:
+                if end - start >= min_contact_s:
+                    ic, to = _refine(t, clearance, a, b, start, end, landing)
+                    contacts.append((ic, to))
+                    ics.append(ic)
+                    tos.append(to)
                 continue
-            if end - start >= min_contact_s:
-                contacts.append(_refine(t, clearance, a, b, start, end, landing))
+            if start is not None:
+                ics.append(_refine(t, clearance, a, b, start, t[b - 1], landing)[0])
+                reason = 'toe-off at the sequence end' if b == num_frames else \
+                    'toe-off in missing samples'
+            elif end is not None:
+                tos.append(_refine(t, clearance, a, b, t[a], end, landing)[1])
+                reason = 'initial contact before the sequence start' if a == 0 else \
+                    'initial contact in missing samples'
+            else:
+                reason = 'both ends outside the sequence or in missing samples'
+            partial.append((float(t[a]), float(t[b - 1]), reason))
+        if speed_fraction is not None and side in speed_fraction:
+            ics = [_speed_initial_contact(t, speed_fraction[side], ic, ic_speed_fraction)
+                   for ic in ics]
+            contacts = [(_speed_initial_contact(t, speed_fraction[side], ic,
+                                                ic_speed_fraction), to)
+                        for ic, to in contacts]
         feet[side] = FootEvents(np.array(contacts, dtype=np.float64).reshape(-1, 2),
-                                partial, used, threshold)
+                                partial, used, threshold, np.array(ics, dtype=np.float64),
+                                np.array(tos, dtype=np.float64))
         if 'ankle' not in used:
-            warnings.append(f'{side} ankle missing: contacts from the forefoot alone (a '
+            notes.append(f'{side} ankle missing: contacts from the forefoot alone (a '
                             'rearfoot landing is seen late, when the forefoot comes down)')
     if not feet:
         raise GaitInputError('neither foot has ankle or forefoot samples')
-    return GaitEvents(float(rate_hz), num_frames, feet, warnings)
+    missing = ~np.logical_and.reduce([v for v, _ in seen]) if seen else \
+        np.ones(num_frames, bool)
+    gaps = []
+    for a, b in gap_runs(missing):
+        # a short gap across which every foot stays down or stays up hides no event
+        hides_nothing = 0 < a and b < num_frames and (b - a) / rate_hz < merge_gap_s and \
+            all(d[a - 1] == d[b] for _, d in seen)
+        if not hides_nothing:
+            gaps.append((float(t[a - 1]) if a > 0 else float(t[0]),
+                         float(t[b]) if b < num_frames else float(t[-1])))
+    return GaitEvents(float(rate_hz), num_frames, feet, notes, gaps, frame)
+
+
+def _speed_initial_contact(t, speed_fraction, ic, level, reach_s=0.08):
+    """Initial contact where the foot's speed over the ground falls below ``level``
+    (nearest such crossing within ``reach_s`` of the clearance estimate ``ic``)."""
+    lo = max(0, int(np.searchsorted(t, ic - reach_s)))
+    hi = min(len(t) - 1, int(np.searchsorted(t, ic + reach_s)))
+    best = None
+    for k in range(lo, hi):
+        y0, y1 = speed_fraction[k], speed_fraction[k + 1]
+        if np.isfinite(y0) and np.isfinite(y1) and y0 >= level > y1:
+            when = _crossing_time(t, speed_fraction, k, level)
+            if best is None or abs(when - ic) < abs(best - ic):
+                best = when
+    return ic if best is None else best
 
 
 def match_events(detected: np.ndarray, truth: np.ndarray,

@@ -78,16 +78,39 @@ class GaitAnalysis:
                     warnings=self.warnings, partial=self.partial, rate_hz=self.events.rate_hz,
                     contacts_s={s: f.contacts_s.tolist() for s, f in self.events.feet.items()},
                     partial_contacts_s={s: f.partial_s for s, f in self.events.feet.items()},
+                    missing_spans_s=self.events.gaps_s, frame=self.events.frame,
                     units=UNITS)
 
+    def format_summary(self) -> str:
+        """The headline measures, one per line (mean, and left / right)."""
+        lines = []
+        cadence = self.summary.get('cadence_spm')
+        if cadence is not None:
+            lines.append(f'cadence            {cadence:6.1f} steps/min')
+        for key, label, scale, unit in (('contact_time_s', 'contact time', 1000, 'ms'),
+                                        ('flight_time_s', 'flight time', 1000, 'ms'),
+                                        ('duty_factor', 'duty factor', 1, '')):
+            value = self.summary.get(key)
+            if value is None:
+                lines.append(f'{label:<18} not measured')
+                continue
+            lines.append(f"{label:<18} {scale * value['mean']:6.3g} {unit:<3} (left "
+                         f"{scale * value['left']:.3g}, right {scale * value['right']:.3g}, "
+                         f"n={value['n']})")
+        return '\n'.join(lines)
+
     def write_csv(self, path: str) -> None:
-        keys = ['side', 'index', 'ic_s', 'to_s', 'foot_strike'] + list(STEP_MEASURES)
+        keys = ['side', 'index', 'ic_s', 'to_s', 'foot_strike'] + list(STEP_MEASURES) + \
+            ['unmeasured']
         with open(path, 'w', newline='') as f:
             writer = csv.DictWriter(f, fieldnames=keys, extrasaction='ignore')
             writer.writeheader()
             for step in self.steps:
-                writer.writerow({k: ('' if isinstance(v, float) and np.isnan(v) else v)
-                                 for k, v in step.items()})
+                row = {k: ('' if isinstance(v, float) and np.isnan(v) else v)
+                       for k, v in step.items()}
+                row['unmeasured'] = '; '.join(f'{m}: {r}' for m, r in
+                                              step.get('unmeasured', {}).items())
+                writer.writerow(row)
 
 
 def _joint(joints, name):
@@ -134,8 +157,15 @@ def analyse_gait(joints_m: np.ndarray, rate_hz: float, global_trajectory: Option
                  events: Optional[GaitEvents] = None) -> GaitAnalysis:
     """Gait events and measures of a running sequence.
 
+    Steps are measured only between events that were seen, with no missing samples
+    between them, from alternating feet: a gap or a missed contact never makes a long
+    "step" or a long flight; what cannot be measured for a step is named in its
+    ``unmeasured`` entry (measure -> reason).
+
     Args:
-        joints_m (np.ndarray): (T, 19, 3) runningpose19 joints, metres, world z up.
+        joints_m (np.ndarray): (T, 19, 3) runningpose19 joints, metres, z up: world frame,
+            or pelvis-relative (lifted 3D without a root trajectory; see
+            ``detect_foot_events``).
         rate_hz (float): sampling rate.
         global_trajectory (bool, optional): whether the pelvis path is global (overground
             mocap, or lifted 3D with a root trajectory). Default: decided from the data
@@ -151,52 +181,103 @@ def analyse_gait(joints_m: np.ndarray, rate_hz: float, global_trajectory: Option
     t = np.arange(len(joints)) / rate_hz
     forward = np.append(running_direction(joints), 0.0)
     root = _joint(joints, 'root')
-    if global_trajectory is None:
+    if events.frame == 'pelvis':
+        global_trajectory = False
+    elif global_trajectory is None:
         travel = np.nanmax(root[:, :2], axis=0) - np.nanmin(root[:, :2], axis=0)
         global_trajectory = bool(np.linalg.norm(travel) > 1.0)
-    all_ic = sorted((ic, side) for side, f in events.feet.items() for ic, _ in f.contacts_s)
-    steps, unavailable = [], {}
-    for side, foot in events.feet.items():
-        other = 'left' if side == 'right' else 'right'
-        other_ic = events.feet[other].contacts_s[:, 0] if other in events.feet else np.zeros(0)
-        for k, (ic, to) in enumerate(foot.contacts_s):
-            step = dict(side=side, index=k, ic_s=float(ic), to_s=float(to))
-            nxt_other = other_ic[other_ic > ic]
-            nxt_same = foot.contacts_s[foot.contacts_s[:, 0] > ic, 0]
-            step['contact_time_s'] = float(to - ic)
-            step['step_time_s'] = float(nxt_other[0] - ic) if len(nxt_other) else np.nan
-            step['stride_time_s'] = float(nxt_same[0] - ic) if len(nxt_same) else np.nan
-            step['flight_time_s'] = float(nxt_other[0] - to) if len(nxt_other) else np.nan
-            step['duty_factor'] = step['contact_time_s'] / step['stride_time_s']
-            step.update(_posture_measures(joints, t, side, ic, to, forward, unavailable))
-            end = ic + step['step_time_s'] if np.isfinite(step['step_time_s']) else np.nan
-            if global_trajectory and np.isfinite(end):
-                r0, r1 = _interp(t, root, [ic, end])
-                step['step_length_m'] = float(np.dot(r1 - r0, forward))
-                step['speed_mps'] = step['step_length_m'] / (end - ic)
-                inside = (t >= ic) & (t <= end)
-                step['vertical_oscillation_m'] = float(np.ptp(root[inside, 2])) \
-                    if inside.sum() >= 2 else np.nan
-            else:
-                step.update(step_length_m=np.nan, speed_mps=np.nan,
-                            vertical_oscillation_m=np.nan)
-            steps.append(step)
+    timeline = _contact_timeline(events)
+    steps, unavailable, strides = [], {}, []
+    for k, (ic, side, to) in enumerate(timeline):
+        step = dict(side=side, index=k, ic_s=float(ic),
+                    to_s=float(to) if to is not None else np.nan)
+        unmeasured = {}
+        nxt = timeline[k + 1] if k + 1 < len(timeline) else None
+        after = timeline[k + 2] if k + 2 < len(timeline) else None
+        step_reason = _pair_problem(events, (ic, side), nxt)
+        if to is None:
+            unmeasured['contact_time_s'] = 'toe-off not seen (missing samples or sequence end)'
+        step['contact_time_s'] = float(to - ic) if to is not None else np.nan
+        if step_reason is None:
+            step['step_time_s'] = float(nxt[0] - ic)
+        else:
+            step['step_time_s'] = np.nan
+            unmeasured['step_time_s'] = step_reason
+        if step_reason is None and to is not None and to < nxt[0]:
+            step['flight_time_s'] = float(nxt[0] - to)
+        else:
+            step['flight_time_s'] = np.nan
+            unmeasured['flight_time_s'] = step_reason or (
+                'toe-off not seen' if to is None else 'no flight before the next contact')
+        stride_reason = step_reason or _pair_problem(events, nxt, after)
+        if stride_reason is None and after[1] != side:
+            stride_reason = 'feet do not alternate'
+        if stride_reason is None:
+            step['stride_time_s'] = float(after[0] - ic)
+            strides.append((side, float(ic), step['to_s'], float(after[0])))
+        else:
+            step['stride_time_s'] = np.nan
+            unmeasured['stride_time_s'] = stride_reason
+        step['duty_factor'] = step['contact_time_s'] / step['stride_time_s']
+        if not np.isfinite(step['duty_factor']):
+            unmeasured['duty_factor'] = unmeasured.get('stride_time_s') or \
+                unmeasured.get('contact_time_s')
+        step.update(_posture_measures(joints, t, side, ic, to if to is not None else np.nan,
+                                      forward, unavailable))
+        end = ic + step['step_time_s'] if np.isfinite(step['step_time_s']) else np.nan
+        if global_trajectory and np.isfinite(end):
+            r0, r1 = _interp(t, root, [ic, end])
+            step['step_length_m'] = float(np.dot(r1 - r0, forward))
+            step['speed_mps'] = step['step_length_m'] / (end - ic)
+            inside = (t >= ic) & (t <= end)
+            step['vertical_oscillation_m'] = float(np.ptp(root[inside, 2])) \
+                if inside.sum() >= 2 else np.nan
+        else:
+            step.update(step_length_m=np.nan, speed_mps=np.nan,
+                        vertical_oscillation_m=np.nan)
+        step['unmeasured'] = {m: r for m, r in unmeasured.items() if r}
+        steps.append(step)
     if not global_trajectory:
         reason = 'no global pelvis trajectory (treadmill, or root-relative 3D)'
         for key in ('speed_mps', 'step_length_m', 'vertical_oscillation_m'):
             unavailable[key] = reason
-    steps.sort(key=lambda s: s['ic_s'])
     summary = _summarise(steps)
-    partial = any(len(f.contacts_s) < 2 for f in events.feet.values()) or \
-        len(events.feet) < 2
+    partial = not strides or any(not any(s[0] == side for s in strides)
+                                 for side in events.feet) or len(events.feet) < 2
     if partial:
         warnings.append('less than a full stride per foot: stride-based measures are '
                         'missing or from a single step (partial result)')
     if not steps:
         warnings.append('no complete foot contact in the sequence: no measures')
+    if events.gaps_s:
+        warnings.append(f'{len(events.gaps_s)} span(s) of missing samples: no step, stride '
+                        'or flight is measured across them')
     return GaitAnalysis(steps, summary, unavailable, warnings, events, partial,
                         dict(global_trajectory=global_trajectory,
-                             forward=forward.tolist(), num_ic=len(all_ic)))
+                             forward=forward.tolist(), num_ic=len(timeline),
+                             strides=strides))
+
+
+def _contact_timeline(events: GaitEvents) -> List[tuple]:
+    """Every initial contact seen, in time order: (time, side, toe-off or None)."""
+    timeline = []
+    for side, foot in events.feet.items():
+        complete = {round(float(ic), 9): float(to) for ic, to in foot.contacts_s}
+        for ic in foot.initial_contacts_s:
+            timeline.append((float(ic), side, complete.get(round(float(ic), 9))))
+    return sorted(timeline)
+
+
+def _pair_problem(events: GaitEvents, first, second) -> Optional[str]:
+    """Why the interval between two consecutive initial contacts is not a step (None if
+    it is one)."""
+    if first is None or second is None:
+        return 'no next initial contact in the sequence'
+    if second[1] == first[1]:
+        return 'feet do not alternate (a contact of the other foot was not seen)'
+    if events.gap_between(first[0], second[0]):
+        return 'missing samples before the next initial contact'
+    return None
 
 
 def sagittal_angles(joints: np.ndarray, side: str, forward: np.ndarray) -> Dict[str, np.ndarray]:
@@ -283,10 +364,12 @@ def _summarise(steps: List[dict]) -> dict:
             else float('nan'),
             right=float(np.nanmean(values[sides == 'right']))
             if (ok & (sides == 'right')).any() else float('nan'))
-    ics = sorted(s['ic_s'] for s in steps)
-    if len(ics) >= 2:
-        # steps over the span of contacts: event-timing noise only enters at the ends
-        summary['cadence_spm'] = 60.0 * (len(ics) - 1) / (ics[-1] - ics[0])
+    step_times = np.array([s['step_time_s'] for s in steps], dtype=np.float64)
+    step_times = step_times[np.isfinite(step_times)]
+    if len(step_times):
+        # steps per minute of measured steps (total steps / total time of those steps):
+        # event-timing noise cancels between consecutive steps, gaps add nothing
+        summary['cadence_spm'] = 60.0 * len(step_times) / float(step_times.sum())
     ct = summary.get('contact_time_s')
     if ct and np.isfinite(ct['left']) and np.isfinite(ct['right']):
         summary['contact_time_balance_left_pct'] = 100 * ct['left'] / (ct['left'] + ct['right'])
@@ -302,13 +385,15 @@ def upright_from_camera(keypoints_cam: np.ndarray, root_cam: Optional[np.ndarray
 
     Assumes the camera is upright (no roll, little pitch), as phones filming a runner are;
     up is then the camera's -y. With a root trajectory the poses are placed absolutely
-    (speed, step length, vertical oscillation become measurable); without it they stay
-    pelvis-relative.
+    (speed, step length, vertical oscillation become measurable); without it they are
+    pelvis-relative (the pelvis at the origin in every frame), which the gait events
+    recognise and handle (``detect_foot_events``, pelvis frame).
 
     Returns:
         np.ndarray: (T, 19, 3) with x = camera x, y = camera z (depth), z = -camera y.
     """
     pose = np.asarray(keypoints_cam, dtype=np.float64)
+    pose = pose - pose[:, :1]  # exactly pelvis-relative (a lifter's root is only ~0)
     if root_cam is not None:
-        pose = pose - pose[:, :1] + np.asarray(root_cam, dtype=np.float64)[:, None]
+        pose = pose + np.asarray(root_cam, dtype=np.float64)[:, None]
     return np.stack([pose[..., 0], pose[..., 2], -pose[..., 1]], axis=-1)

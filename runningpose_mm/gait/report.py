@@ -38,22 +38,24 @@ def _json_safe(value):
 def cycle_curves(joints: np.ndarray, rate_hz: float, analysis: GaitAnalysis,
                  points: int = 101) -> Dict[str, Dict[str, np.ndarray]]:
     """Joint angles over the normalised gait cycle (initial contact to the next of the same
-    foot), per side: (strides, points) arrays of knee flexion, hip flexion and foot pitch."""
+    foot, over the strides ``analyse_gait`` measured), per side: (strides, points) arrays
+    of knee flexion, hip flexion and foot pitch."""
     from .metrics import _interp, sagittal_angles
     t = np.arange(len(joints)) / rate_hz
     forward = np.asarray(analysis.extras['forward'])
     curves = {}
-    for side, foot in analysis.events.feet.items():
+    # strides as analyse_gait measured them: alternating feet, no missing samples inside
+    strides = analysis.extras.get('strides', [])
+    for side in analysis.events.feet:
         angles = sagittal_angles(joints, side, forward)
-        signals = {name: angles[name] for name in ('knee_flexion', 'hip_flexion', 'foot_pitch')}
-        ics = foot.contacts_s[:, 0]
-        for name, signal in signals.items():
-            strides = [_interp(t, signal, np.linspace(a, b, points))
-                       for a, b in zip(ics[:-1], ics[1:])]
-            strides = [s for s in strides if np.isfinite(s).all()]
-            curves.setdefault(name, {})[side] = np.array(strides).reshape(-1, points)
+        own = [(a, to, b) for s, a, to, b in strides if s == side]
+        for name in ('knee_flexion', 'hip_flexion', 'foot_pitch'):
+            curves_side = [_interp(t, angles[name], np.linspace(a, b, points))
+                           for a, _, b in own]
+            curves_side = [c for c in curves_side if np.isfinite(c).all()]
+            curves.setdefault(name, {})[side] = np.array(curves_side).reshape(-1, points)
         curves.setdefault('toe_off_pct', {})[side] = np.array([
-            100 * (to - a) / (b - a) for (a, to), b in zip(foot.contacts_s[:-1], ics[1:])])
+            100 * (to - a) / (b - a) for a, to, b in own if np.isfinite(to)])
     return curves
 
 
@@ -107,9 +109,12 @@ def make_plots(joints: np.ndarray, rate_hz: float, analysis: GaitAnalysis) -> Di
                        color=_COLOURS[side])
         ax.broken_barh([(a, b - a) for a, b, _ in foot.partial_s], (row - 0.35, 0.7),
                        color=_COLOURS[side], alpha=0.3, hatch='//')
+    for a, b in analysis.events.gaps_s:
+        ax.axvspan(a, b, color='0.6', alpha=0.35, lw=0)
     ax.set_yticks([0, 1], ['right', 'left'])
     ax.set_xlim(0, analysis.events.duration_s)
-    ax.set_xlabel('time (s)   (filled: ground contact, hatched: contact cut by the recording)')
+    ax.set_xlabel('time (s)   (filled: ground contact, hatched: contact cut by the recording '
+                  'or missing samples, grey: missing samples)')
     ax.set_title('Contact timeline')
     plots['timeline'] = _figure_png(fig)
     plt.close(fig)
@@ -177,6 +182,15 @@ def write_report(analysis: GaitAnalysis, joints: np.ndarray, rate_hz: float, out
         f'<img alt="{name}" src="data:image/png;base64,{base64.b64encode(png).decode()}">'
         for name, png in plots.items())
     n_contacts = sum(len(f.contacts_s) for f in analysis.events.feet.values())
+    timing = ('step_time_s', 'stride_time_s', 'contact_time_s', 'flight_time_s')
+    unmeasured_rows = ''.join(
+        f'<tr><td>{s["index"]}</td><td>{s["side"]}</td><td>{s["ic_s"]:.3f}</td><td>'
+        + html.escape('; '.join(f'{_LABELS.get(m, m)}: {r}' for m, r in
+                                s['unmeasured'].items() if m in timing)) + '</td></tr>'
+        for s in analysis.steps if any(m in timing for m in s.get('unmeasured', {})))
+    unmeasured = (f'<h3>Not measured, per step</h3><table><tr><th>step</th><th>side</th>'
+                  f'<th>contact (s)</th><th>why</th></tr>{unmeasured_rows}</table>'
+                  if unmeasured_rows else '')
     page = f"""<!DOCTYPE html><html><head><meta charset="utf-8"><title>{html.escape(title)}</title>
 <style>body{{font-family:sans-serif;max-width:1200px;margin:2em auto;color:#222}}
 table{{border-collapse:collapse}}td,th{{border-bottom:1px solid #ddd;padding:4px 10px;text-align:right}}
@@ -189,9 +203,26 @@ td:first-child,th:first-child{{text-align:left}}.na{{color:#999;font-size:90%}}i
 {'<p class="partial">Partial result: less than a full stride per foot.</p>' if analysis.partial else ''}
 <table><tr><th>Measure</th><th>Mean</th><th>SD</th><th>Left</th><th>Right</th></tr>{''.join(rows)}</table>
 {f'<h3>Notes</h3><ul>{notes}</ul>' if notes else ''}
+{unmeasured}
 {images}
 <p style="color:#777;font-size:85%">Definitions: runningpose_mm.gait.metrics. Per-step values: gait_steps.csv; everything: gait.json.</p>
 </body></html>"""
     with open(paths['html'], 'w') as f:
         f.write(page)
     return paths
+
+
+def gait_report_from_lifted(lifted, out_dir: str, title: str = 'Running gait report',
+                            source: Optional[str] = None):
+    """Gait analysis and report of lifted 3D (``apis.outputs.LiftedSequence``: camera
+    frame, metres, with or without a root trajectory), turned upright assuming an
+    upright camera.
+
+    Returns:
+        tuple: (GaitAnalysis, paths of the written files).
+    """
+    from .metrics import analyse_gait, upright_from_camera
+    joints = upright_from_camera(lifted.keypoints_3d, lifted.root)
+    joints = np.where(np.asarray(lifted.valid)[:, None, None], joints, np.nan)
+    analysis = analyse_gait(joints, lifted.fps)
+    return analysis, write_report(analysis, joints, lifted.fps, out_dir, title, source)
