@@ -6,6 +6,9 @@ _base_ = ['./_base_/default_runtime.py']
 
 num_keypoints = 19
 seq_len = 81
+# frame rate of the training data (tools/dataset_converters/build_runningpose.py --fps):
+# the dataset refuses files of another rate and checkpoints record it
+fps = 50.0
 kernel_sizes = (3, 3, 3, 3)
 channels = 512
 
@@ -78,6 +81,7 @@ train_dataloader = dict(
         type=dataset_type,
         ann_file='train.npz',
         seq_len=seq_len,
+        fps=fps,
         causal=False,
         pad_video_seq=True,
         data_root=data_root,
@@ -93,6 +97,7 @@ val_dataloader = dict(
         type=dataset_type,
         ann_file='val.npz',
         seq_len=seq_len,
+        fps=fps,
         causal=False,
         pad_video_seq=True,
         data_root=data_root,

@@ -38,7 +38,7 @@ def make_video(path, frames=15, fps=30):
 
 @pytest.fixture(scope='module')
 def inferencer():
-    return RunningPoseInferencer(LIFTER, pose2d='halpe26', pose2d_weights='random',
+    return RunningPoseInferencer(LIFTER, 'random', pose2d='halpe26', pose2d_weights='random',
                                  det_model='whole_image')
 
 
@@ -85,7 +85,7 @@ def test_a_video_with_nobody_is_reported(inferencer, tmp_path, monkeypatch):
 def test_a_2d_model_without_feet_is_refused(tmp_path):
     coco = 'mmpose::body_2d_keypoint/rtmpose/body8/rtmpose-t_8xb256-420e_body8-256x192.py'
     with pytest.raises(NoFootKeypointsError, match='no toes'):
-        RunningPoseInferencer(LIFTER, pose2d=coco, pose2d_weights='random',
+        RunningPoseInferencer(LIFTER, 'random', pose2d=coco, pose2d_weights='random',
                               det_model='whole_image')
 
 
@@ -103,13 +103,15 @@ def test_missing_weights_say_which_file_and_how(tmp_path, monkeypatch):
 def test_cli_writes_everything(tmp_path):
     video = make_video(tmp_path / 'cli.mp4', frames=6)
     out = subprocess.run([sys.executable, osp.join(REPO, 'tools', 'infer.py'), video,
-                          '--lifter-config', LIFTER, '--pose2d-weights', 'random',
-                          '--det-model', 'whole_image', '--out', str(tmp_path / 'o')],
+                          '--lifter-config', LIFTER, '--lifter-weights', 'random',
+                          '--pose2d-weights', 'random', '--det-model', 'whole_image',
+                          '--out', str(tmp_path / 'o')],
                          capture_output=True, text=True, timeout=300)
     assert out.returncode == 0, out.stderr[-2000:]
     assert osp.isfile(tmp_path / 'o' / 'cli.trc') and osp.isfile(tmp_path / 'o' / 'cli_vis.mp4')
     bad = subprocess.run([sys.executable, osp.join(REPO, 'tools', 'infer.py'),
                           str(tmp_path / 'none.mp4'), '--lifter-config', LIFTER,
-                          '--pose2d-weights', 'random', '--det-model', 'whole_image'],
+                          '--lifter-weights', 'random', '--pose2d-weights', 'random',
+                          '--det-model', 'whole_image'],
                          capture_output=True, text=True, timeout=300)
     assert bad.returncode != 0 and 'error:' in bad.stderr and 'Traceback' not in bad.stderr

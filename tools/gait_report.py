@@ -6,8 +6,10 @@ INPUT: a marker file (.txt Qualisys, .tsv QTM, .trc OpenSim, .c3d) with --marker
 (runningpose_qualisys45, hamner_opensim or a YAML map); an .npz with ``joints_m``
 (T, 19, 3) runningpose19 keypoints in metres, world frame with z up, and ``rate_hz``;
 the .npz that tools/infer.py writes (camera-frame 3D, turned upright assuming an upright
-camera); or a video (.mp4, .mov, .avi, ...) with --lifter-config/--lifter-weights, which
-runs the video inferencer first (2D model and detector options as tools/infer.py).
+camera); a video (.mp4, .mov, .avi, ...), which runs the video inferencer first (the
+released lifter unless --lifter-config/--lifter-weights; 2D model and detector options
+as tools/infer.py); or 2D keypoints (--keypoints-input: MMPose JSON, NPZ or CSV, as
+tools/infer.py --keypoints), lifted first.
 With --grf (OpenSim .mot force plates) the detected contacts are compared with the
 force-plate contacts. Writes gait.json, gait_steps.csv, PNG plots and report.html.
 """
@@ -21,7 +23,8 @@ sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 import numpy as np  # noqa: E402
 
 from runningpose_mm.apis.inferencer import (add_inferencer_arguments,  # noqa: E402
-                                            inferencer_from_args)
+                                            inferencer_from_args, input_errors)
+from runningpose_mm.apis.keypoint_files import KEYPOINT_FILE_EXTENSIONS  # noqa: E402
 from runningpose_mm.gait import (GaitInputError, analyse_gait, match_events,  # noqa: E402
                                  upright_from_camera, write_report)
 from runningpose_mm.mocap import (MarkerMap, MissingJointWarning, contacts_from_grf,  # noqa: E402
@@ -33,11 +36,13 @@ VIDEO_EXTENSIONS = ('.mp4', '.mov', '.avi', '.mkv', '.webm', '.m4v')
 
 def load_input(path, marker_map, args=None):
     ext = osp.splitext(path)[1].lower()
-    if ext in VIDEO_EXTENSIONS:
-        if not args.lifter_config:
-            sys.exit(f'error: {path} is a video: give --lifter-config (and --lifter-weights)')
-        lifted = inferencer_from_args(args).infer(path)['predictions']
-        return upright_from_camera(lifted.keypoints_3d, lifted.root), lifted.fps, 0.0
+    if ext in VIDEO_EXTENSIONS or (args.keypoints_input and ext in KEYPOINT_FILE_EXTENSIONS):
+        inferencer = inferencer_from_args(args, with_2d=ext in VIDEO_EXTENSIONS)
+        result = inferencer.infer(path) if ext in VIDEO_EXTENSIONS else \
+            inferencer.lift_keypoints(path, args.fps, args.image_size)
+        lifted = result['predictions']
+        joints = upright_from_camera(lifted.keypoints_3d, lifted.root)
+        return np.where(lifted.valid[:, None, None], joints, np.nan), lifted.fps, 0.0
     if ext == '.npz':
         with np.load(path) as data:
             if 'keypoints_3d' in data and 'fps' in data:  # tools/infer.py output
@@ -61,30 +66,36 @@ def load_input(path, marker_map, args=None):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument('input')
-    parser.add_argument('--marker-map')
+    parser.add_argument('input', help='marker file, 3D .npz, video, or (with '
+                        '--keypoints-input) a 2D keypoint file')
+    parser.add_argument('--marker-map', help='marker map of a marker file (a shipped name or '
+                        'a YAML file)')
+    parser.add_argument('--keypoints-input', action='store_true',
+                        help='INPUT is a 2D keypoint file (.json/.npz/.csv) to lift first')
+    parser.add_argument('--fps', type=float, help='frame rate of a keypoint file that does not '
+                        'carry it')
+    parser.add_argument('--image-size', nargs=2, type=int, metavar=('W', 'H'),
+                        help='image size of a keypoint file that does not carry it')
     parser.add_argument('--out', help='output folder (default: <input>_gait)')
     parser.add_argument('--grf', help='OpenSim .mot force plates to validate contacts against')
     parser.add_argument('--title', default=None)
-    add_inferencer_arguments(parser, lifter_required=False)  # for a video INPUT
+    add_inferencer_arguments(parser)  # for a video or keypoint INPUT
     args = parser.parse_args(argv)
     if not osp.isfile(args.input):
         sys.exit(f'error: {args.input} does not exist')
-    joints, rate, start_time = load_input(args.input, args.marker_map, args)
     try:
+        joints, rate, start_time = load_input(args.input, args.marker_map, args)
         analysis = analyse_gait(joints, rate)
     except GaitInputError as exc:
         sys.exit(f'error: {args.input}: {exc}')
+    except input_errors() as exc:
+        sys.exit(f'error: {exc}')
     # default: next to the current directory, named after the input (inputs may be
     # read-only, e.g. shared data)
     out = args.out or osp.splitext(osp.basename(args.input))[0] + '_gait'
     paths = write_report(analysis, joints, rate, out, args.title or
                          f'Running gait: {osp.basename(args.input)}', args.input)
-    s = analysis.summary
-    for key in ('cadence_spm', 'contact_time_s', 'flight_time_s', 'duty_factor'):
-        value = s.get(key)
-        if value is not None:
-            print(f"{key:<16} {value if isinstance(value, float) else value['mean']:.3f}")
+    print(analysis.format_summary())
     for w in analysis.warnings:
         print(f'note: {w}')
     if args.grf:

@@ -1,15 +1,19 @@
-"""3D running pose from a video: all outputs into one folder.
+"""3D running pose from a video or from 2D keypoints you already have: all outputs into
+one folder.
 
-    python tools/infer.py VIDEO --lifter-config configs/runningpose_tcn.py \
-        --lifter-weights work_dirs/runningpose_tcn/best_MPJPE_epoch_60.pth [--out OUT]
-        [--pose2d halpe26|wholebody|CONFIG] [--pose2d-weights PATH_OR_URL]
-        [--det-model CONFIG|whole_image] [--det-weights PATH_OR_URL] [--model-fps 50]
-        [--no-vis] [--gait]
+    python tools/infer.py VIDEO [--out OUT] [--gait]
+    python tools/infer.py --keypoints FILE [--fps 30] [--image-size 1280 720] [--gait]
 
-Writes OUT/<video>.{npz,csv,json,trc,c3d}, OUT/<video>_vis.mp4 (2D beside 3D) and
-OUT/<video>_still.png; with --gait also OUT/gait/report.html (needs a root trajectory
-or a treadmill-like view for speed; events and angles work from root-relative 3D).
-Weights default to the standard OpenMMLab files; offline, pass local paths.
+Without --lifter-config/--lifter-weights the released runningpose19 lifter is used.
+VIDEO: detector + 2D model with feet (Halpe-26 RTMPose by default; weights default to
+the standard OpenMMLab files, offline pass local paths) -> runningpose19 -> 3D.
+--keypoints FILE: MMPose prediction JSON, an NPZ (keypoints (T, K, 2), scores (T, K),
+optional fps/width/height/names) or a CSV (<name>_x, <name>_y[, <name>_score] columns)
+of Halpe-26, COCO-WholeBody or MediaPipe/BlazePose 33 keypoints; frame rate and image
+size from the file or the options.
+
+Writes OUT/<name>.{npz,csv,json,trc,c3d}, for videos OUT/<name>_vis.mp4 (2D beside 3D)
+and OUT/<name>_still.png, and with --gait OUT/gait/ (report.html, gait.json, CSV, plots).
 """
 import argparse
 import os.path as osp
@@ -18,34 +22,63 @@ import sys
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 import runningpose_mm  # noqa: E402,F401
-from runningpose_mm.apis.inferencer import (VideoInputError,  # noqa: E402
-                                            WeightsUnavailableError, add_inferencer_arguments,
-                                            inferencer_from_args)
-from runningpose_mm.apis.keypoint_conversion import NoFootKeypointsError  # noqa: E402
+from runningpose_mm.apis.inferencer import (add_inferencer_arguments,  # noqa: E402
+                                            inferencer_from_args, input_errors)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument('video', nargs='?', help='the video to analyse (or use --keypoints)')
+    parser.add_argument('--keypoints', metavar='FILE',
+                        help='lift 2D keypoints from this file instead of a video')
+    parser.add_argument('--keypoint-set', choices=['halpe26', 'coco_wholebody', 'mediapipe33'],
+                        help='keypoint set of --keypoints when the file does not say')
+    parser.add_argument('--image-size', nargs=2, type=int, metavar=('W', 'H'),
+                        help='image size of --keypoints in pixels, when the file does not say')
+    parser.add_argument('--fps', type=float,
+                        help='frame rate of the video or keypoint file (overrides the '
+                        "video's; required for keypoint files that do not carry it)")
+    parser.add_argument('--out', help='output folder (default: <name>_runningpose)')
+    parser.add_argument('--no-vis', action='store_true', help='no video or still picture')
+    parser.add_argument('--gait', action='store_true',
+                        help='also write the running-gait report (OUT/gait/report.html)')
+    add_inferencer_arguments(parser)
+    return parser
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument('video')
-    add_inferencer_arguments(parser)
-    parser.add_argument('--fps', type=float, help='override the video frame rate')
-    parser.add_argument('--out', help='output folder (default: <video name>_runningpose)')
-    parser.add_argument('--no-vis', action='store_true')
+    parser = build_parser()
     args = parser.parse_args(argv)
-    out = args.out or osp.splitext(osp.basename(args.video))[0] + '_runningpose'
+    if (args.video is None) == (args.keypoints is None):
+        parser.error('give a VIDEO or --keypoints FILE (one of them)')
+    source = args.video or args.keypoints
+    out = args.out or osp.splitext(osp.basename(source))[0] + '_runningpose'
     try:
-        inferencer = inferencer_from_args(args)
-        result = inferencer.infer(args.video, fps=args.fps, pred_out_dir=out,
-                            vis_out_dir=None if args.no_vis else out)
-    except (VideoInputError, WeightsUnavailableError, NoFootKeypointsError,
-            FileNotFoundError) as exc:
+        inferencer = inferencer_from_args(args, with_2d=args.video is not None)
+        if args.video:
+            result = inferencer.infer(args.video, fps=args.fps, pred_out_dir=out,
+                                      vis_out_dir=None if args.no_vis else out)
+        else:
+            result = inferencer.lift_keypoints(args.keypoints, args.fps, args.image_size,
+                                               args.keypoint_set, pred_out_dir=out)
+        lifted = result['predictions']
+        print(f'{lifted.num_frames} frames at {result["fps"]:g} fps, runner found in '
+              f'{lifted.meta["frames_with_runner"]}, 3D for {int(lifted.valid.sum())} '
+              f'(lifter trained at {inferencer.model_fps:g} fps)')
+        for note in result.get('notes', []):
+            print(f'note: {note}')
+        for kind, path in result['files'].items():
+            print(f'  {kind:<6} {path}')
+        if args.gait:
+            from runningpose_mm.gait import gait_report_from_lifted
+            analysis, paths = gait_report_from_lifted(lifted, osp.join(out, 'gait'),
+                                                      title=f'Running gait: {osp.basename(source)}',
+                                                      source=source)
+            print(analysis.format_summary())
+            print(f"  report {paths['html']}")
+    except input_errors() as exc:
         sys.exit(f'error: {exc}')
-    lifted = result['predictions']
-    print(f'{lifted.num_frames} frames at {result["fps"]:g} fps, runner found in '
-          f'{lifted.meta["frames_with_runner"]}, 3D for {int(lifted.valid.sum())}')
-    for kind, path in result['files'].items():
-        print(f'  {kind:<6} {path}')
 
 
 if __name__ == '__main__':

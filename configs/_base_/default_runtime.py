@@ -8,3 +8,6 @@ default_scope = 'mmpose'
 vis_backends = [dict(type='LocalVisBackend')]
 visualizer = dict(
     type='Pose3dLocalVisualizer', vis_backends=vis_backends, name='visualizer')
+
+# every checkpoint records the frame rate and keypoints its lifter was trained on
+custom_hooks = [dict(type='LifterMetaHook')]

@@ -2,16 +2,16 @@
 whole-clip 3D lifting -> files and pictures, in MMPose's inferencer call style."""
 import os
 import os.path as osp
-from typing import Optional, Sequence, Union
+from typing import Optional, Sequence, Tuple, Union
 
 import numpy as np
 
 from mmpose.registry import INFERENCERS
 
 from .keypoint_conversion import conversion_matrix, to_runningpose19
-from .lifting import WholeSequenceLifter
+from .keypoint_files import Keypoints2D
+from .lifting import load_lifter
 from .outputs import write_all
-from .runner import load_config
 from .video_lifting import lift_clip, select_main_track
 
 def _inference_models() -> dict:
@@ -76,26 +76,39 @@ def resolve_weights(weights: Optional[str], what: str) -> Optional[str]:
 
 @INFERENCERS.register_module(name='runningpose')
 class RunningPoseInferencer:
-    """3D running pose from a video, one runner, whole clip at once.
+    """3D running pose from a video (or from 2D keypoints a user has), one runner, whole
+    clip at once.
 
     Args:
-        lifter_config (str): runningpose lifter config.
+        lifter_config (str, optional): runningpose lifter config, with ``lifter_weights``.
+            Both None (default): the released runningpose19 lifter shipped in the package.
         lifter_weights (str, optional): its checkpoint (runningpose19; convert Human3.6M
-            ones with tools/convert_checkpoint.py). None gives random weights (tests).
-        pose2d (str): 'halpe26' / 'body26' (default), 'wholebody', or a 2D config path.
+            ones with tools/convert_checkpoint.py). ``'random'``: random weights, on
+            purpose (tests and speed benchmarks only).
+        pose2d (str, optional): 'halpe26' / 'body26' (default), 'wholebody', or a 2D
+            config path; None builds no 2D model (lifting from keypoint files only).
         pose2d_weights (str, optional): checkpoint path or URL (default: the standard
             OpenMMLab weights of the named model). ``'random'``: no weights (tests).
         det_model (str, optional): detector config, None for RTMDet-m person, or
             'whole_image' (the whole frame is the runner's box).
         det_weights (str, optional): like ``pose2d_weights``.
-        model_fps (float): frame rate the lifter was trained at (dataset fps).
+        model_fps (float, optional): the lifter's frame rate you expect; an error when the
+            lifter was trained at another (the rate comes from its checkpoint).
         device (str): 'cpu' or 'cuda:0'.
     """
 
-    def __init__(self, lifter_config: str, lifter_weights: Optional[str] = None,
-                 pose2d: str = 'halpe26', pose2d_weights: Optional[str] = None,
+    def __init__(self, lifter_config: Optional[str] = None, lifter_weights: Optional[str] = None,
+                 pose2d: Optional[str] = 'halpe26', pose2d_weights: Optional[str] = None,
                  det_model: Optional[str] = None, det_weights: Optional[str] = None,
-                 model_fps: float = 50.0, device: str = 'cpu'):
+                 model_fps: Optional[float] = None, device: str = 'cpu'):
+        self.pose2d = None
+        self.dataset_2d = None
+        if pose2d is not None:
+            self._build_pose2d(pose2d, pose2d_weights, det_model, det_weights, device)
+        self.lifter = load_lifter(lifter_config, lifter_weights, model_fps, device)
+        self.model_fps = self.lifter.fps
+
+    def _build_pose2d(self, pose2d, pose2d_weights, det_model, det_weights, device):
         from mmpose.apis.inferencers import Pose2DInferencer
         models = _inference_models()
         named = models['pose2d'].get(pose2d)
@@ -117,16 +130,39 @@ class RunningPoseInferencer:
                                        det_cat_ids=0)
         self.dataset_2d = self.pose2d.model.dataset_meta['dataset_name']
         conversion_matrix(self.dataset_2d)  # a 2D model without feet fails here, early
-        cfg = load_config(lifter_config)
-        state = None
-        if lifter_weights is not None:
-            from mmengine.runner import CheckpointLoader
-            path = resolve_weights(lifter_weights, 'lifter')
-            checkpoint = CheckpointLoader.load_checkpoint(path, map_location='cpu')
-            state = checkpoint.get('state_dict', checkpoint)
-        # RunningPoseLifter refuses a 17-keypoint state dict with a pointer to the converter
-        self.lifter = WholeSequenceLifter(cfg.model, state, device=device)
-        self.model_fps = float(model_fps)
+
+    def lift_keypoints(self, keypoints: Union[str, 'Keypoints2D'], fps: Optional[float] = None,
+                       image_size: Optional[Tuple[int, int]] = None,
+                       keypoint_set: Optional[str] = None, pred_out_dir: Optional[str] = None,
+                       max_gap_s: float = 0.2) -> dict:
+        """Lift 2D keypoints a user already has (skipping detection and the 2D model).
+
+        Args:
+            keypoints: a keypoint file (MMPose prediction JSON, NPZ or CSV; see
+                ``apis.keypoint_files``) or a ``Keypoints2D``.
+            fps, image_size, keypoint_set: when the file does not carry them.
+            pred_out_dir (str, optional): write NPZ/CSV/JSON/TRC/C3D here.
+
+        Returns:
+            dict: ``predictions`` (LiftedSequence), ``fps``, ``files``, ``notes``.
+        """
+        from .keypoint_files import read_keypoints_2d
+        data = keypoints if isinstance(keypoints, Keypoints2D) else \
+            read_keypoints_2d(keypoints, fps, image_size, keypoint_set)
+        kp, sc = to_runningpose19(data.keypoints, data.scores, data.keypoint_set)
+        if not np.isfinite(kp).all(axis=(1, 2)).any():
+            raise VideoInputError(f'{data.source}: no frame has every runningpose19 keypoint '
+                                  '(feet and head included)')
+        lifted = lift_clip(self.lifter, kp, sc, data.fps, data.image_size, max_gap_s=max_gap_s)
+        lifted.meta.update(keypoints_file=data.source, pose2d_dataset=data.keypoint_set,
+                           frames_with_runner=int(np.isfinite(kp).all(axis=(1, 2)).sum()),
+                           notes=list(data.notes))
+        files = {}
+        if pred_out_dir:
+            os.makedirs(pred_out_dir, exist_ok=True)
+            name = osp.splitext(osp.basename(data.source))[0]
+            files.update(write_all(lifted, osp.join(pred_out_dir, name)))
+        return dict(predictions=lifted, fps=data.fps, files=files, notes=list(data.notes))
 
     @staticmethod
     def open_video(video: Union[str, Sequence[np.ndarray]], fps: Optional[float] = None):
@@ -209,6 +245,9 @@ class RunningPoseInferencer:
             dict: ``predictions`` (LiftedSequence at the video's frames), ``fps``,
             ``files`` (written outputs).
         """
+        if self.pose2d is None:
+            raise VideoInputError('this inferencer has no 2D model (pose2d=None): lift '
+                                  'keypoint files with lift_keypoints()')
         frames, rate, (w, h) = self.open_video(inputs, fps)
         people = self.detect_2d(frames(), show_progress)
         chosen = select_main_track(people)
@@ -220,7 +259,7 @@ class RunningPoseInferencer:
             if i >= 0:
                 kp[t], sc[t] = to_runningpose19(people[t][i]['keypoints'],
                                                 people[t][i]['keypoint_scores'], self.dataset_2d)
-        lifted = lift_clip(self.lifter, kp, sc, rate, (w, h), self.model_fps, max_gap_s=max_gap_s)
+        lifted = lift_clip(self.lifter, kp, sc, rate, (w, h), max_gap_s=max_gap_s)
         lifted.meta.update(video=inputs if isinstance(inputs, str) else None,
                            pose2d_dataset=self.dataset_2d, frames_with_runner=int((chosen >= 0).sum()))
         files = {}
@@ -235,23 +274,43 @@ class RunningPoseInferencer:
         return dict(predictions=lifted, fps=rate, files=files)
 
 
-def add_inferencer_arguments(parser, lifter_required: bool = True) -> None:
+def input_errors() -> tuple:
+    """Exceptions that mean bad input or set-up (files, weights, keypoints, frame rates):
+    command-line tools print them as ``error: ...``, never as a traceback."""
+    from ..gait.events import GaitInputError
+    from ..mocap.markers import MocapFormatError
+    from ..models.lifter_meta import LifterMetaError
+    from .keypoint_conversion import NoFootKeypointsError
+    from .keypoint_files import KeypointFileError
+    from .lifting import LifterLoadError
+    return (VideoInputError, WeightsUnavailableError, NoFootKeypointsError, KeypointFileError,
+            LifterLoadError, LifterMetaError, GaitInputError, MocapFormatError,
+            FileNotFoundError)
+
+
+def add_inferencer_arguments(parser) -> None:
     """The command-line options of the video inferencer (tools/infer.py, gait_report.py)."""
-    group = parser.add_argument_group('video inference')
-    group.add_argument('--lifter-config', required=lifter_required,
-                       help='runningpose lifter config')
-    group.add_argument('--lifter-weights', help='runningpose19 lifter checkpoint')
+    group = parser.add_argument_group('lifting (default: the released runningpose19 lifter)')
+    group.add_argument('--lifter-config',
+                       help='lifter config (with --lifter-weights; default: the released one)')
+    group.add_argument('--lifter-weights',
+                       help='checkpoint trained with --lifter-config (path or URL)')
+    group.add_argument('--model-fps', type=float,
+                       help='the frame rate you expect the lifter to run at; an error if its '
+                       'checkpoint says otherwise (default: what the checkpoint says)')
+    group = parser.add_argument_group('2D stage (videos)')
     group.add_argument('--pose2d', default='halpe26',
                        help='halpe26 (default), wholebody, or a 2D config with foot keypoints')
     group.add_argument('--pose2d-weights', help="checkpoint path or URL ('random': tests)")
-    group.add_argument('--det-model', help="detector config, or 'whole_image'")
-    group.add_argument('--det-weights', help='checkpoint path or URL')
-    group.add_argument('--model-fps', type=float, default=50.0,
-                       help='frame rate the lifter was trained at')
-    group.add_argument('--device', default='cpu')
+    group.add_argument('--det-model', help="detector config, or 'whole_image' (the whole "
+                       'frame is the runner)')
+    group.add_argument('--det-weights', help='detector checkpoint path or URL')
+    group.add_argument('--device', default='cpu', help="torch device: 'cpu' or 'cuda:0'")
 
 
-def inferencer_from_args(args) -> RunningPoseInferencer:
-    return RunningPoseInferencer(args.lifter_config, args.lifter_weights, args.pose2d,
-                                 args.pose2d_weights, args.det_model, args.det_weights,
-                                 args.model_fps, args.device)
+def inferencer_from_args(args, with_2d: bool = True) -> RunningPoseInferencer:
+    """The inferencer the command-line options describe (no 2D model when ``with_2d`` is
+    False: lifting from keypoint files)."""
+    return RunningPoseInferencer(args.lifter_config, args.lifter_weights,
+                                 args.pose2d if with_2d else None, args.pose2d_weights,
+                                 args.det_model, args.det_weights, args.model_fps, args.device)

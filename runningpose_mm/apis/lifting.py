@@ -44,10 +44,14 @@ class WholeSequenceLifter:
         chunk_frames (int): output frames per forward pass; longer clips are cut into
             chunks that overlap by the receptive field, which gives exactly the same
             result with bounded memory. Default: 4096.
+        fps (float, optional): the frame rate the lifter was trained at (what its
+            checkpoint records; ``load_lifter`` sets it). Clips are resampled to it.
+        meta (dict, optional): the checkpoint's lifter meta (``models.lifter_meta``).
     """
 
     def __init__(self, model_cfg: dict, state_dict: Optional[dict] = None,
-                 device: str = 'cpu', chunk_frames: int = 4096):
+                 device: str = 'cpu', chunk_frames: int = 4096, fps: Optional[float] = None,
+                 meta: Optional[dict] = None):
         cfg = copy.deepcopy(model_cfg.to_dict() if isinstance(model_cfg, (Config, ConfigDict))
                             else dict(model_cfg))
         if cfg['backbone']['type'] != 'TCN':
@@ -69,6 +73,8 @@ class WholeSequenceLifter:
         self.chunk_frames = int(chunk_frames)
         if self.chunk_frames < 1:
             raise ValueError('chunk_frames must be >= 1')
+        self.fps = None if fps is None else float(fps)
+        self.meta = dict(meta or {})
 
     @property
     def has_trajectory(self) -> bool:
@@ -162,3 +168,67 @@ class OnlineLifter:
         # the buffer is exactly one window: the dilated network gives one output
         x = torch.from_numpy(self.buffer.reshape(len(self.buffer), -1).T.copy()).float()
         return self.lifter.forward_windows(x)[0][-1]
+
+
+class LifterLoadError(ValueError):
+    """Lifter config and weights that cannot be used together (or are missing)."""
+
+
+def load_lifter(config: Optional[str] = None, weights: Optional[str] = None,
+                fps: Optional[float] = None, device: str = 'cpu') -> WholeSequenceLifter:
+    """A ready lifter: the released one by default, or a config with its weights.
+
+    Args:
+        config (str, optional): lifter config. With ``weights``; both None: the released
+            runningpose19 lifter shipped in the package.
+        weights (str, optional): checkpoint (path or URL) for ``config``. ``'random'``
+            builds random weights on purpose (tests and benchmarks only).
+        fps (float, optional): the frame rate the caller expects the lifter to run at;
+            an error if the checkpoint was trained at another.
+        device (str): torch device.
+
+    Returns:
+        WholeSequenceLifter: with ``fps`` (from the checkpoint's meta) and ``meta``.
+
+    Raises:
+        LifterLoadError: a config without weights or weights without a config.
+        LifterMetaError: the checkpoint's frame rate or keypoints do not fit.
+    """
+    from ..models.lifter_meta import LifterMetaError, lifter_meta, read_lifter_meta
+    from .runner import load_config
+    if config is None and weights is None:
+        from .released import released_lifter
+        config, weights = released_lifter()
+    if config is None:
+        raise LifterLoadError(f'lifter weights {weights} were given without their config: '
+                              'pass the config they were trained with (--lifter-config)')
+    if weights is None:
+        raise LifterLoadError(f'lifter config {config} was given without weights: it would '
+                              'lift with random weights. Pass --lifter-weights (a checkpoint '
+                              'trained with this config), or neither to use the released '
+                              'lifter')
+    cfg = load_config(config)
+    config_fps = cfg.get('train_dataloader', {}).get('dataset', {}).get('fps')
+    if weights == 'random':
+        rate = fps if fps is not None else config_fps
+        if rate is None:
+            raise LifterMetaError(f'{config}: no frame rate (fps) in the config')
+        return WholeSequenceLifter(cfg.model, None, device=device, fps=rate,
+                                   meta=lifter_meta(rate))
+    from mmengine.runner import CheckpointLoader
+
+    from .inferencer import resolve_weights
+    path = resolve_weights(weights, 'lifter')
+    try:
+        checkpoint = CheckpointLoader.load_checkpoint(path, map_location='cpu')
+    except Exception as exc:  # a truncated or foreign file: say which
+        raise LifterLoadError(f'{path}: not a readable lifter checkpoint ({type(exc).__name__}: '
+                              f'{exc})') from exc
+    if not isinstance(checkpoint, dict):
+        raise LifterLoadError(f'{path}: not a lifter checkpoint (a {type(checkpoint).__name__})')
+    meta = read_lifter_meta(checkpoint, path, config_fps, fps)
+    state = checkpoint.get('state_dict', checkpoint)
+    state = {k: (v.float() if hasattr(v, 'is_floating_point') and v.is_floating_point()
+                 else v) for k, v in state.items()}  # compact (fp16) releases load as fp32
+    # RunningPoseLifter refuses a 17-keypoint state dict with a pointer to the converter
+    return WholeSequenceLifter(cfg.model, state, device=device, fps=meta['fps'], meta=meta)

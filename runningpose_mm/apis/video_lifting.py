@@ -8,7 +8,7 @@
   lift each gap-free segment in one dilated pass, and resample back to the video's
   frames.
 """
-from typing import List, Sequence, Tuple
+from typing import List, Optional, Sequence, Tuple
 
 import numpy as np
 
@@ -70,13 +70,21 @@ def select_main_track(frames: Sequence[List[dict]], iou_threshold: float = 0.3,
 
 
 def fill_2d_gaps(keypoints: np.ndarray, scores: np.ndarray, max_gap_frames: int,
-                 score_threshold: float = 0.3) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
+                 min_score: float = 0.0) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Interpolate short dropouts of each keypoint; keep long ones missing.
+
+    A keypoint is missing only where it is truly absent: no position, or a score of at
+    most ``min_score`` (0: the detector found no one). Low-confidence positions are kept:
+    in a side view the far arm and leg are hidden behind the body in nearly every frame
+    and every detector scores them low, yet their positions still say where the limb
+    is; dropping them would discard every frame (the lifter is trained with such limbs
+    jittered, see ``mocap.corruption``).
 
     Args:
         keypoints (np.ndarray): (T, K, 2) pixels (NaN where absent).
-        scores (np.ndarray): (T, K); below ``score_threshold`` counts as a dropout.
+        scores (np.ndarray): (T, K) confidences.
         max_gap_frames (int): longest gap to interpolate (linearly).
+        min_score (float): scores at or below this mark a keypoint absent.
 
     Returns:
         tuple: filled keypoints (T, K, 2), scores (interpolated samples get the lower of
@@ -84,7 +92,7 @@ def fill_2d_gaps(keypoints: np.ndarray, scores: np.ndarray, max_gap_frames: int,
     """
     kp = np.array(keypoints, dtype=np.float64)
     sc = np.array(scores, dtype=np.float64)
-    missing = ~np.isfinite(kp).all(axis=-1) | (sc < score_threshold)
+    missing = ~np.isfinite(kp).all(axis=-1) | ~(sc > min_score)
     kp[missing] = np.nan
     t = np.arange(len(kp))
     for j in range(kp.shape[1]):
@@ -99,8 +107,9 @@ def fill_2d_gaps(keypoints: np.ndarray, scores: np.ndarray, max_gap_frames: int,
 
 
 def lift_clip(lifter: WholeSequenceLifter, keypoints: np.ndarray, scores: np.ndarray,
-              video_fps: float, image_size: Tuple[int, int], model_fps: float,
-              max_gap_s: float = 0.2, min_segment_s: float = 0.1) -> LiftedSequence:
+              video_fps: float, image_size: Tuple[int, int],
+              model_fps: Optional[float] = None, max_gap_s: float = 0.2,
+              min_segment_s: float = 0.1) -> LiftedSequence:
     """Lift a runner's whole clip.
 
     Args:
@@ -109,7 +118,9 @@ def lift_clip(lifter: WholeSequenceLifter, keypoints: np.ndarray, scores: np.nda
         scores (np.ndarray): (T, 19).
         video_fps (float): frame rate of the video.
         image_size (tuple): (w, h) pixels (the normalisation of training).
-        model_fps (float): frame rate the lifter was trained at.
+        model_fps (float, optional): frame rate the lifter was trained at; default the
+            lifter's own (``lifter.fps``, from its checkpoint). Another rate than the
+            lifter's is an error.
         max_gap_s (float): keypoint dropouts up to this long are interpolated.
         min_segment_s (float): shorter runs of complete frames are not lifted.
 
@@ -121,6 +132,18 @@ def lift_clip(lifter: WholeSequenceLifter, keypoints: np.ndarray, scores: np.nda
     if len(keypoints) < 2:
         raise ValueError(f'a clip of {len(keypoints)} frame(s) cannot be lifted in time; '
                          'at least 2 are needed')
+    if not video_fps > 0:
+        raise ValueError(f'video_fps must be > 0, got {video_fps}')
+    if model_fps is None:
+        model_fps = lifter.fps
+    if model_fps is None:
+        raise ValueError('the lifter\'s frame rate is unknown: load it with load_lifter() '
+                         '(its checkpoint records it) or pass model_fps')
+    if lifter.fps is not None and abs(float(model_fps) - lifter.fps) > 1e-6:
+        from ..models.lifter_meta import LifterMetaError
+        raise LifterMetaError(f'the lifter was trained at {lifter.fps:g} fps; lifting at '
+                              f'{float(model_fps):g} fps would feed it motion at the wrong '
+                              'speed')
     kp, sc, valid = fill_2d_gaps(keypoints, scores, int(round(max_gap_s * video_fps)))
     out = np.full((len(kp), 19, 3), np.nan)
     root = np.full((len(kp), 3), np.nan) if lifter.has_trajectory else None

@@ -72,6 +72,9 @@ class RunningPoseDataset(BaseMocapDataset):
         subset_frac (float): keep this fraction of samples (a contiguous block, fixed
             by ``subset_seed``). Default: 1.
         subset_seed (int): seed of the subset position. Default: 0.
+        fps (float, optional): the frame rate the config expects; a file of another
+            rate is refused (the lifter's rate travels with it: the checkpoint records
+            ``self.fps``). Default: any.
         Other arguments: see ``mmpose.datasets.BaseMocapDataset``.
 
     Each data info has: ``keypoints`` (seq_len, K, 2) pixels, ``keypoints_visible``
@@ -90,6 +93,7 @@ class RunningPoseDataset(BaseMocapDataset):
                  pad_video_seq: bool = True,
                  subset_frac: float = 1.0,
                  subset_seed: int = 0,
+                 fps: Optional[float] = None,
                  metainfo: Optional[dict] = None,
                  data_root: Optional[str] = None,
                  data_prefix: dict = dict(img=''),
@@ -105,6 +109,7 @@ class RunningPoseDataset(BaseMocapDataset):
         self.seq_step = seq_step
         self.pad_video_seq = pad_video_seq
         self.subset_seed = subset_seed
+        self.expected_fps = fps
         path = ann_file if is_abs(ann_file) or data_root is None else osp.join(
             data_root, ann_file)
         if not osp.isfile(path):
@@ -125,6 +130,16 @@ class RunningPoseDataset(BaseMocapDataset):
         if num_kpts != expected:
             raise ValueError(f'{ann_file}: {num_kpts} keypoints per frame, but the dataset '
                              f'metainfo defines {expected}')
+        rates = sorted({float(s['fps']) for s in self.sequences})
+        if len(rates) > 1:
+            raise ValueError(f'{ann_file}: sequences at several frame rates {rates}; a '
+                             'lifter is trained at one rate (rebuild with one --fps)')
+        self.fps = rates[0] if rates else self.expected_fps
+        if self.expected_fps is not None and self.fps is not None and \
+                abs(self.fps - float(self.expected_fps)) > 1e-6:
+            raise ValueError(f'{ann_file}: built at {self.fps:g} fps, but the config '
+                             f'expects fps={float(self.expected_fps):g}; rebuild the dataset '
+                             'with --fps or change the config')
         seq = self.ann_data['sequence_index']
         if len(seq) and np.any(np.diff(seq) < 0):
             raise ValueError(f'{ann_file}: rows must be grouped by sequence')
