@@ -5,7 +5,7 @@ lose joints for a few frames, and confuse left and right limbs (most often in si
 views). Training on such inputs makes the lifter robust to them.
 """
 from dataclasses import dataclass
-from typing import Tuple
+from typing import Optional, Tuple
 
 import numpy as np
 
@@ -29,6 +29,11 @@ class DetectorNoiseConfig:
         missing_frames (tuple): dropout length range, frames.
         swap_rate (float): per frame, chance that a left/right limb swap starts.
         swap_frames (tuple): swap length range, frames.
+        far_side_noise_scale (float): extra factor on the jitter and drift of limb
+            joints hidden behind the body (farther from the camera than their mirror
+            joint by more than ``far_side_min_depth_m``): in a side view detectors guess
+            the far arm and leg, with low scores, in nearly every frame.
+        far_side_min_depth_m (float): depth difference that makes a joint "far side".
     """
     jitter_frac: float = 0.006
     drift_frac: float = 0.008
@@ -37,11 +42,14 @@ class DetectorNoiseConfig:
     missing_frames: Tuple[int, int] = (1, 8)
     swap_rate: float = 0.004
     swap_frames: Tuple[int, int] = (2, 10)
+    far_side_noise_scale: float = 2.5
+    far_side_min_depth_m: float = 0.08
 
 
 def corrupt_keypoints_2d(keypoints: np.ndarray, visible: np.ndarray, fps: float,
                          rng: np.random.Generator,
-                         config: DetectorNoiseConfig = DetectorNoiseConfig()):
+                         config: DetectorNoiseConfig = DetectorNoiseConfig(),
+                         depth: Optional[np.ndarray] = None):
     """Corrupt clean 2D keypoints like a detector would.
 
     Args:
@@ -50,6 +58,8 @@ def corrupt_keypoints_2d(keypoints: np.ndarray, visible: np.ndarray, fps: float,
         fps (float): frame rate (sets the drift's time scale).
         rng (np.random.Generator): seeded randomness.
         config (DetectorNoiseConfig): noise sizes.
+        depth (np.ndarray, optional): (T, 19) camera-frame depth of every joint, metres:
+            marks the far-side limb joints (more noise, low scores, positions kept).
 
     Returns:
         tuple: noisy keypoints (T, 19, 2) pixels and scores (T, 19) in [0, 1]: about 0.9
@@ -65,15 +75,22 @@ def corrupt_keypoints_2d(keypoints: np.ndarray, visible: np.ndarray, fps: float,
         if valid[t].sum() >= 2:
             heights.append(np.ptp(out[t, valid[t], 1]))
     person_px = float(np.median(heights)) if heights else 100.0
-    scale = np.ones(num_joints)
+    scale = np.ones((num_frames, num_joints))
     feet = [skeleton.index(n) for n in ('left_ankle', 'right_ankle', 'left_forefoot',
                                         'right_forefoot')]
-    scale[feet] = config.foot_noise_scale
-    jitter = rng.normal(0, config.jitter_frac * person_px, out.shape) * scale[:, None]
+    scale[:, feet] = config.foot_noise_scale
+    far = np.zeros((num_frames, num_joints), bool)
+    if depth is not None:
+        mirror = np.asarray(skeleton.flip_indices)
+        with np.errstate(invalid='ignore'):
+            far = (depth - depth[:, mirror]) > config.far_side_min_depth_m
+        scale = np.where(far, scale * config.far_side_noise_scale, scale)
+    jitter = rng.normal(0, config.jitter_frac * person_px, out.shape) * scale[..., None]
     drift = _smooth_noise(rng, num_frames, num_joints, max(1, int(0.5 * fps))) * \
-        config.drift_frac * person_px * scale[:, None]
+        config.drift_frac * person_px * scale[..., None]
     out += jitter + drift
     scores = np.where(valid, np.clip(rng.normal(0.9, 0.05, valid.shape), 0.5, 1.0), 0.0)
+    scores = np.where(far & valid, rng.uniform(0.02, 0.3, valid.shape), scores)
 
     # left/right swaps of whole limb chains
     starts = np.flatnonzero(rng.random(num_frames) < config.swap_rate)

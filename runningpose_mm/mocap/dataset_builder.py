@@ -9,7 +9,7 @@ import os
 import os.path as osp
 import warnings
 from dataclasses import dataclass, field
-from typing import Dict, List, Optional, Sequence
+from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
@@ -100,6 +100,12 @@ class BuildConfig:
         calibrated_cameras (list[Camera], optional): use these real cameras instead.
         noise (DetectorNoiseConfig, optional): corrupt 2D like a detector (None: clean
             projections).
+        noise_fraction (float): share of the camera views that get ``noise`` (the rest
+            stay clean), so one dataset teaches both.
+        noise_splits (tuple): the splits whose views may get ``noise``.
+        complete_2d_only (bool): leave out trials whose marker set lacks joints: their 2D
+            inputs would have holes that detectors never produce (the lifter would learn
+            from inputs it never sees at inference).
         seed (int): seed of cameras and noise.
         max_gap_frames (int): marker gaps filled up to this length (at the mocap rate).
         min_frames_in_view (int): a virtual camera must see the whole runner for this
@@ -110,6 +116,9 @@ class BuildConfig:
     rig: VirtualRigConfig = field(default_factory=VirtualRigConfig)
     calibrated_cameras: Optional[List[Camera]] = None
     noise: Optional[DetectorNoiseConfig] = None
+    noise_fraction: float = 1.0
+    noise_splits: Tuple[str, ...] = SPLITS
+    complete_2d_only: bool = False
     seed: int = 0
     max_gap_frames: int = 10
     min_frames_in_view: int = 50
@@ -195,13 +204,18 @@ def build_dataset(trials: Sequence[TrialSource], out_dir: str,
     rows = {s: dict(k3=[], v3=[], k2=[], v2=[], seq=[], frame=[]) for s in SPLITS}
     sequences = {s: [] for s in SPLITS}
     summary = dict(fps=config.fps, trials={}, splits={},
-                   noise=None if config.noise is None else vars(config.noise))
+                   noise=None if config.noise is None else vars(config.noise),
+                   noise_fraction=config.noise_fraction, skipped_incomplete_2d=[])
+    skipped = summary['skipped_incomplete_2d']
     bar = tqdm(trials, desc='building RunningPose dataset', unit='trial', disable=not progress)
     for trial in bar:
         bar.set_postfix_str(trial.name)
         data = trial.load_joints(config.max_gap_frames)
         joints = resample_joints(data.joints_m, data.rate_hz, config.fps)
         visible = np.isfinite(joints).all(axis=-1)
+        if config.complete_2d_only and not visible.any(axis=0).all():
+            skipped.append(trial.name)
+            continue
         if not visible[:, 0].any():
             raise ValueError(f'trial {trial.name}: the root joint is never known')
         views = select_camera_views(joints, visible, config, rng, trial.name,
@@ -220,8 +234,10 @@ def build_dataset(trials: Sequence[TrialSource], out_dir: str,
             camera.fps = config.fps
             cam3d, kp2d, vis3d, vis2d = project_sequence(joints[frames], visible[frames],
                                                          camera)
-            if config.noise is not None:
-                kp2d, scores = corrupt_keypoints_2d(kp2d, vis2d, config.fps, rng, config.noise)
+            if config.noise is not None and trial.split in config.noise_splits and \
+                    rng.random() < config.noise_fraction:
+                kp2d, scores = corrupt_keypoints_2d(kp2d, vis2d, config.fps, rng, config.noise,
+                                                    depth=cam3d[..., 2])
                 vis2d = scores
             seq_id = len(sequences[trial.split])
             sequences[trial.split].append(dict(

@@ -1,0 +1,143 @@
+"""The released lifter's recipe, end to end, in one command.
+
+    python tools/train_released.py --shared-data ../shared/data --minutes 45 \
+        [--hold-out Tindra2] [--work-dir work_dirs/released] [--export]
+
+1. Dataset: every real trial of ``--shared-data`` whose marker set gives the whole
+   skeleton (trials lacking joints would teach 2D inputs with holes that detectors never
+   produce), through ``--real-cameras`` virtual cameras each, plus ``--synthetic``
+   synthetic runners through ``--cameras`` cameras; half of all views with detector-like
+   2D. Validation: synthetic runners only (checkpoints are never selected on a real
+   trial). With ``--hold-out TRIAL`` that trial is the test set (clean and detector-like
+   2D), never trained on.
+2. Training (configs/runningpose_tcn_released.py, MMEngine Runner): one timed epoch sets
+   how many epochs fit in ``--minutes``; the learning rate decays tenfold over them.
+3. Test on the held-out trial, clean and detector-like 2D: MPJPE, P-MPJPE, feet.
+4. ``--export``: the best checkpoint in half precision with its meta (frame rate,
+   keypoints, recipe, figures) into ``runningpose_mm/released/``.
+"""
+import argparse
+import glob
+import json
+import os
+import os.path as osp
+import sys
+import time
+
+REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
+sys.path.insert(0, REPO)
+
+import runningpose_mm  # noqa: E402,F401
+from runningpose_mm.apis.runner import build_runner  # noqa: E402
+from runningpose_mm.evaluation import format_error_table  # noqa: E402
+from runningpose_mm.mocap.corruption import DetectorNoiseConfig  # noqa: E402
+from runningpose_mm.mocap.dataset_builder import (BuildConfig, build_dataset,  # noqa: E402
+                                                  format_summary, shared_data_trials,
+                                                  synthetic_trials)
+
+CONFIG = osp.join(REPO, 'configs', 'runningpose_tcn_released.py')
+
+
+def build(args, data_dir):
+    real = shared_data_trials(args.shared_data)
+    if not real:
+        sys.exit(f'error: no real trials in {args.shared_data}')
+    for trial in real:
+        trial.split = 'test' if trial.name == args.hold_out else 'train'
+        trial.num_cameras = args.real_cameras
+    if args.hold_out and not any(t.split == 'test' for t in real):
+        sys.exit(f'error: --hold-out {args.hold_out}: no such trial '
+                 f'({", ".join(t.name for t in real)})')
+    trials = real + synthetic_trials(args.synthetic, 'train', args.seed, args.seconds) + \
+        synthetic_trials(max(4, args.synthetic // 10), 'val', args.seed + 1, args.seconds)
+    summaries = {}
+    for name, fraction in (('mixed', 0.5), ('noisy', 1.0)):
+        if name == 'noisy' and not args.hold_out:
+            continue
+        use = trials if name == 'mixed' else [t for t in trials if t.split != 'train']
+        out = osp.join(data_dir, name)
+        if osp.isfile(osp.join(out, 'summary.json')):
+            with open(osp.join(out, 'summary.json')) as f:
+                summaries[name] = json.load(f)
+            continue
+        config = BuildConfig(fps=50.0, cameras_per_trial=args.cameras,
+                             noise=DetectorNoiseConfig(), noise_fraction=fraction,
+                             noise_splits=('train', 'val') if name == 'mixed' else
+                             ('train', 'val', 'test'), complete_2d_only=True, seed=args.seed)
+        summaries[name] = build_dataset(use, out, config, progress=False)
+        print(format_summary(summaries[name]), flush=True)
+    return summaries
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument('--shared-data', default=osp.join(osp.dirname(REPO), 'shared', 'data'))
+    parser.add_argument('--work-dir', default=osp.join(REPO, 'work_dirs', 'released'))
+    parser.add_argument('--hold-out', default='Tindra2',
+                        help="real trial kept out for testing ('' trains on all)")
+    parser.add_argument('--minutes', type=float, default=45.0, help='training time budget')
+    parser.add_argument('--synthetic', type=int, default=150, help='synthetic runners')
+    parser.add_argument('--seconds', type=float, default=4.0, help='per synthetic runner')
+    parser.add_argument('--cameras', type=int, default=4, help='per synthetic runner')
+    parser.add_argument('--real-cameras', type=int, default=80, help='per real trial')
+    parser.add_argument('--seed', type=int, default=0)
+    parser.add_argument('--export', action='store_true',
+                        help='write the best checkpoint into runningpose_mm/released/')
+    args = parser.parse_args()
+    data_dir = osp.join(args.work_dir, 'data')
+    start = time.perf_counter()
+    summaries = build(args, data_dir)
+    print(f'datasets built in {time.perf_counter() - start:.0f} s', flush=True)
+
+    mixed = osp.join(data_dir, 'mixed')
+    roots = [f'{s}_dataloader.dataset.data_root={mixed}' for s in ('train', 'val', 'test')]
+    quiet = ['default_hooks.logger.interval=200', 'log_level=WARNING']
+    train_dir = osp.join(args.work_dir, 'train')
+    probe = build_runner(CONFIG, work_dir=osp.join(args.work_dir, 'probe'),
+                         cfg_options=roots + quiet + ['train_cfg.max_epochs=1',
+                                                      'train_cfg.val_interval=100'])
+    start = time.perf_counter()
+    probe.train()
+    epoch_s = time.perf_counter() - start
+    epochs = max(2, int(args.minutes * 60 / epoch_s))
+    gamma = 0.1 ** (1 / epochs)
+    print(f'one epoch {epoch_s / 60:.1f} min ({len(probe.train_dataloader.dataset)} windows) '
+          f'-> {epochs} epochs, lr x{gamma:.3f} per epoch', flush=True)
+    del probe
+    runner = build_runner(CONFIG, work_dir=train_dir, cfg_options=roots + quiet + [
+        f'train_cfg.max_epochs={epochs}', f'train_cfg.val_interval={max(1, epochs // 6)}',
+        f'param_scheduler.0.end={epochs}', f'param_scheduler.0.gamma={gamma}'])
+    start = time.perf_counter()
+    runner.train()
+    train_min = (time.perf_counter() - start) / 60
+    val = runner.message_hub.log_scalars.get('val/MPJPE')
+    print(f'trained {epochs} epochs in {train_min:.1f} min ({train_min / epochs:.1f} min/epoch)')
+    if val is not None:
+        print('validation MPJPE (synthetic, mm): ' + ', '.join(f'{v:.1f}' for v in val.data[0]))
+    best = sorted(glob.glob(osp.join(train_dir, 'best_MPJPE_epoch_*.pth')))[-1]
+    results = dict(checkpoint=best, epochs=epochs, train_minutes=round(train_min, 1),
+                   windows=summaries['mixed']['splits']['train']['rows'],
+                   hold_out=args.hold_out, tests={})
+    if args.hold_out:
+        for name in ('mixed', 'noisy'):
+            # the test split of 'mixed' is clean: test views are never corrupted there
+            tester = build_runner(CONFIG, work_dir=osp.join(args.work_dir, f'test_{name}'),
+                                  cfg_options=quiet + [
+                                      f'test_dataloader.dataset.data_root='
+                                      f'{osp.join(data_dir, name)}'], load_from=best)
+            metrics = tester.test()
+            label = 'clean' if name == 'mixed' else 'detector-like'
+            results['tests'][label] = metrics
+            print(f'{args.hold_out}, {label} 2D:')
+            print(format_error_table(metrics), flush=True)
+    with open(osp.join(args.work_dir, 'results.json'), 'w') as f:
+        json.dump(results, f, indent=2)
+    if args.export:
+        from runningpose_mm.apis.released import export_released
+        path = export_released(best, CONFIG, results)
+        print(f'exported {path}')
+
+
+if __name__ == '__main__':
+    main()
