@@ -145,3 +145,41 @@ def test_two_process_distributed_training_on_cpu_with_gloo(tiny_data, tmp_path):
     assert 'Distributed training: True' in log
     assert 'GPU number: 2' in log  # MMEngine's name for the world size
     assert osp.isfile(work_dir / 'epoch_1.pth')
+
+
+def test_checkpoints_carry_the_frame_rate_and_keypoints(trained, tmp_path):
+    """The rate and keypoint definition travel with the weights; a config or a caller
+    asking for another rate is refused, and so are configs without weights."""
+    from runningpose_mm.apis.lifting import LifterLoadError, load_lifter
+    from runningpose_mm.models import LifterMetaError
+    from runningpose_mm.skeleton import runningpose19
+    _, ckpts, _ = trained
+    meta = torch.load(ckpts[-1], map_location='cpu', weights_only=False)['meta']['runningpose']
+    assert meta['fps'] == 50.0 and meta['keypoints'] == 'runningpose19'
+    assert meta['keypoint_names'] == list(runningpose19().names)
+    small = tmp_path / 'small.py'
+    small.write_text(f"_base_ = ['{CONFIG}']\nmodel = dict(backbone=dict(stem_channels=64), "
+                     "head=dict(in_channels=64))\n")
+    lifter = load_lifter(str(small), ckpts[-1])
+    assert lifter.fps == 50.0 and lifter.meta['keypoints'] == 'runningpose19'
+    with pytest.raises(LifterMetaError, match='trained at 50 fps.*30 fps'):
+        load_lifter(str(small), ckpts[-1], fps=30)
+    other_rate = tmp_path / 'other_rate.py'
+    other_rate.write_text(f"_base_ = ['{small}']\n"
+                          "train_dataloader = dict(dataset=dict(fps=100.0))\n")
+    with pytest.raises(LifterMetaError, match='trained at 50 fps.*the config asks for 100'):
+        load_lifter(str(other_rate), ckpts[-1])
+    with pytest.raises(LifterLoadError, match='without weights'):
+        load_lifter(str(small), None)
+    with pytest.raises(LifterLoadError, match='without their config'):
+        load_lifter(None, ckpts[-1])
+    corrupt = tmp_path / 'corrupt.pth'
+    corrupt.write_bytes(open(ckpts[-1], 'rb').read()[:1000])
+    with pytest.raises(LifterLoadError, match='corrupt.pth: not a readable lifter checkpoint'):
+        load_lifter(str(small), str(corrupt))
+
+
+def test_a_dataset_of_another_rate_is_refused(tiny_data):
+    from runningpose_mm.datasets import RunningPoseDataset
+    with pytest.raises(ValueError, match='built at 50 fps, but the config expects fps=30'):
+        RunningPoseDataset(ann_file='train.npz', data_root=tiny_data, seq_len=27, fps=30.0)

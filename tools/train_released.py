@@ -10,8 +10,9 @@
    2D. Validation: synthetic runners only (checkpoints are never selected on a real
    trial). With ``--hold-out TRIAL`` that trial is the test set (clean and detector-like
    2D), never trained on.
-2. Training (configs/runningpose_tcn_released.py, MMEngine Runner): one timed epoch sets
-   how many epochs fit in ``--minutes``; the learning rate decays tenfold over them.
+2. Training (configs/runningpose_tcn_released.py, MMEngine Runner): an epoch timed on a
+   tenth of the windows sets how many epochs fit in ``--minutes``; the learning rate
+   decays tenfold over them.
 3. Test on the held-out trial, clean and detector-like 2D: MPJPE, P-MPJPE, feet.
 4. ``--export``: the best checkpoint in half precision with its meta (frame rate,
    keypoints, recipe, figures) into ``runningpose_mm/released/``.
@@ -94,16 +95,18 @@ def main():
     roots = [f'{s}_dataloader.dataset.data_root={mixed}' for s in ('train', 'val', 'test')]
     quiet = ['default_hooks.logger.interval=200', 'log_level=WARNING']
     train_dir = osp.join(args.work_dir, 'train')
+    # a timed epoch on a tenth of the windows sets how many whole epochs fit
     probe = build_runner(CONFIG, work_dir=osp.join(args.work_dir, 'probe'),
-                         cfg_options=roots + quiet + ['train_cfg.max_epochs=1',
-                                                      'train_cfg.val_interval=100'])
+                         cfg_options=roots + quiet + [
+                             'train_cfg.max_epochs=1', 'train_cfg.val_interval=100',
+                             'train_dataloader.dataset.subset_frac=0.1'])
     start = time.perf_counter()
     probe.train()
-    epoch_s = time.perf_counter() - start
+    epoch_s = 10 * (time.perf_counter() - start)
     epochs = max(2, int(args.minutes * 60 / epoch_s))
     gamma = 0.1 ** (1 / epochs)
-    print(f'one epoch {epoch_s / 60:.1f} min ({len(probe.train_dataloader.dataset)} windows) '
-          f'-> {epochs} epochs, lr x{gamma:.3f} per epoch', flush=True)
+    print(f'one epoch about {epoch_s / 60:.1f} min ({10 * len(probe.train_dataloader.dataset)} '
+          f'windows) -> {epochs} epochs, lr x{gamma:.3f} per epoch', flush=True)
     del probe
     runner = build_runner(CONFIG, work_dir=train_dir, cfg_options=roots + quiet + [
         f'train_cfg.max_epochs={epochs}', f'train_cfg.val_interval={max(1, epochs // 6)}',

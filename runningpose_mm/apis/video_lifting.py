@@ -156,7 +156,9 @@ def lift_clip(lifter: WholeSequenceLifter, keypoints: np.ndarray, scores: np.nda
         lifted = lifter(segment, image_size, with_trajectory=lifter.has_trajectory)
         poses, traj = lifted if lifter.has_trajectory else (lifted, None)
         t_model = t_video[a] + np.arange(len(poses)) / model_fps
-        inside = t_video[a:b] <= t_model[-1] + 1e-9
+        # the resampled grid can end up to one model frame before the last video frame:
+        # that frame holds the last pose (< 1 model frame) instead of being dropped
+        inside = t_video[a:b] <= t_model[-1] + 1.0 / model_fps + 1e-9
         idx = np.arange(a, b)[inside]
         flat = poses.reshape(len(poses), -1)
         out[idx] = np.stack([np.interp(t_video[idx], t_model, flat[:, c])

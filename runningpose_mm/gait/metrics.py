@@ -85,8 +85,8 @@ class GaitAnalysis:
         """The headline measures, one per line (mean, and left / right)."""
         lines = []
         cadence = self.summary.get('cadence_spm')
-        if cadence is not None:
-            lines.append(f'cadence            {cadence:6.1f} steps/min')
+        lines.append(f'cadence            {cadence:6.1f} steps/min' if cadence is not None
+                     else 'cadence            not measured')
         for key, label, scale, unit in (('contact_time_s', 'contact time', 1000, 'ms'),
                                         ('flight_time_s', 'flight time', 1000, 'ms'),
                                         ('duty_factor', 'duty factor', 1, '')):
