@@ -146,3 +146,34 @@ def test_causal_lifting_uses_only_the_past_and_online_matches_the_clip_pass():
     np.testing.assert_allclose(frames, whole, atol=1e-4)
     with pytest.raises(ValueError, match='causal'):
         OnlineLifter(WholeSequenceLifter(load_config(CONFIG).model), (1000, 1000))
+
+
+def test_left_right_swaps_are_undone_and_clean_clips_left_alone(rng):
+    """Detector-like swaps of the legs (1-4 frames, several per clip) are found exactly;
+    a clean side-view clip, where the legs cross every step, is not touched."""
+    from runningpose_mm.apis.video_lifting import fix_left_right_swaps
+    from runningpose_mm.mocap import RunnerParams, sample_virtual_cameras, synthesize_run
+    from runningpose_mm.skeleton import runningpose19
+    sk = runningpose19()
+    left = [sk.index(f'left_{j}') for j in ('knee', 'ankle', 'forefoot')]
+    right = [sk.index(f'right_{j}') for j in ('knee', 'ankle', 'forefoot')]
+    found = injected = 0
+    for _ in range(5):
+        run = synthesize_run(RunnerParams(treadmill=True), 4.0, 30)
+        cam = sample_virtual_cameras(run.joints_m, 1, rng)[0]
+        kp = cam.project_world(run.joints_m)
+        fixed, swapped = fix_left_right_swaps(kp)
+        assert not swapped.any()
+        np.testing.assert_array_equal(fixed, kp)
+        truth = np.zeros(len(kp), bool)
+        for start in rng.choice(np.arange(5, len(kp) - 10, 12), 4, replace=False):
+            truth[start:start + rng.integers(1, 5)] = True
+        bad = kp.copy()
+        rows = np.flatnonzero(truth)
+        bad[np.ix_(rows, left + right)] = kp[np.ix_(rows, right + left)]
+        fixed, swapped = fix_left_right_swaps(bad)
+        np.testing.assert_array_equal(swapped[:, 0], truth)
+        np.testing.assert_allclose(fixed, kp)
+        found += swapped[:, 0].sum()
+        injected += truth.sum()
+    assert found == injected > 20

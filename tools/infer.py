@@ -66,6 +66,10 @@ def main(argv=None):
         print(f'{lifted.num_frames} frames at {result["fps"]:g} fps, runner found in '
               f'{lifted.meta["frames_with_runner"]}, 3D for {int(lifted.valid.sum())} '
               f'(lifter trained at {inferencer.model_fps:g} fps)')
+        swaps = lifted.meta.get('left_right_swaps_fixed', {})
+        if swaps:
+            print('left/right swaps undone: ' + ', '.join(f'{k} in {v} frames'
+                                                          for k, v in swaps.items()))
         for note in result.get('notes', []):
             print(f'note: {note}')
         for kind, path in result['files'].items():

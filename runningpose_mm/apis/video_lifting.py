@@ -14,6 +14,7 @@ import numpy as np
 
 from ..mocap.dataset_builder import resample_joints
 from ..mocap.gaps import gap_runs
+from ..skeleton import runningpose19
 from .lifting import WholeSequenceLifter
 from .outputs import LiftedSequence
 
@@ -69,6 +70,58 @@ def select_main_track(frames: Sequence[List[dict]], iou_threshold: float = 0.3,
     return selection
 
 
+#: limb chains a 2D detector swaps left for right together (runningpose19 names)
+SWAP_CHAINS = {'legs': ('knee', 'ankle', 'forefoot'), 'arms': ('elbow', 'wrist')}
+
+
+def fix_left_right_swaps(keypoints: np.ndarray, switch_cost: float = 0.05,
+                         keep_cost: float = 0.002) -> Tuple[np.ndarray, np.ndarray]:
+    """Undo a detector's left/right swaps of legs and arms.
+
+    Per limb chain, a two-state path (as detected / swapped) is chosen for the whole
+    clip by dynamic programming (Viterbi): the cost of a frame is how far the chain's
+    joints jump from the previous frame (squared, in units of the person's torso
+    length), a change of state costs ``switch_cost`` and every swapped frame
+    ``keep_cost`` (the detector's labels are right unless the motion says otherwise).
+    A swap shows as two jumps (into and out of it) that the swapped path avoids; legs
+    crossing in a side view cost nothing either way, so they are left alone.
+
+    Args:
+        keypoints (np.ndarray): (T, 19, 2) runningpose19 pixels, NaN where absent.
+
+    Returns:
+        tuple: corrected keypoints (T, 19, 2) and (T, len(SWAP_CHAINS)) bool, the frames
+        each chain was swapped back in.
+    """
+    sk = runningpose19()
+    kp = np.array(keypoints, dtype=np.float64)
+    torso = np.linalg.norm(kp[:, sk.index('thorax')] - kp[:, sk.index('root')], axis=-1)
+    scale = float(np.nanmedian(torso)) if np.isfinite(torso).any() else 1.0
+    swapped = np.zeros((len(kp), len(SWAP_CHAINS)), bool)
+    for c, chain in enumerate(SWAP_CHAINS.values()):
+        left = [sk.index(f'left_{j}') for j in chain]
+        right = [sk.index(f'right_{j}') for j in chain]
+        views = [kp[:, left + right], kp[:, right + left]]  # state 0: as detected, 1: swapped
+        num = len(kp)
+        cost = np.array([0.0, keep_cost])
+        back = np.zeros((num, 2), np.int64)
+        for t in range(1, num):
+            new = np.empty(2)
+            for s in (0, 1):
+                jump = [np.nansum(((views[s][t] - views[p][t - 1]) / scale)**2) +
+                        (switch_cost if s != p else 0.0) for p in (0, 1)]
+                back[t, s] = int(np.argmin(np.array(jump) + cost))
+                new[s] = cost[back[t, s]] + jump[back[t, s]] + (keep_cost if s else 0.0)
+            cost = new
+        state = int(np.argmin(cost))
+        for t in range(num - 1, -1, -1):
+            swapped[t, c] = bool(state)
+            state = back[t, state]
+        rows = np.flatnonzero(swapped[:, c])
+        kp[np.ix_(rows, left + right)] = kp[np.ix_(rows, right + left)]
+    return kp, swapped
+
+
 def fill_2d_gaps(keypoints: np.ndarray, scores: np.ndarray, max_gap_frames: int,
                  min_score: float = 0.0) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Interpolate short dropouts of each keypoint; keep long ones missing.
@@ -109,7 +162,7 @@ def fill_2d_gaps(keypoints: np.ndarray, scores: np.ndarray, max_gap_frames: int,
 def lift_clip(lifter: WholeSequenceLifter, keypoints: np.ndarray, scores: np.ndarray,
               video_fps: float, image_size: Tuple[int, int],
               model_fps: Optional[float] = None, max_gap_s: float = 0.2,
-              min_segment_s: float = 0.1) -> LiftedSequence:
+              min_segment_s: float = 0.1, fix_swaps: bool = True) -> LiftedSequence:
     """Lift a runner's whole clip.
 
     Args:
@@ -123,6 +176,8 @@ def lift_clip(lifter: WholeSequenceLifter, keypoints: np.ndarray, scores: np.nda
             lifter's is an error.
         max_gap_s (float): keypoint dropouts up to this long are interpolated.
         min_segment_s (float): shorter runs of complete frames are not lifted.
+        fix_swaps (bool): undo the detector's left/right swaps of legs and arms first
+            (``fix_left_right_swaps``; the frames touched are counted in ``meta``).
 
     Returns:
         LiftedSequence: at the video's frames; ``valid`` False in long gaps.
@@ -144,6 +199,15 @@ def lift_clip(lifter: WholeSequenceLifter, keypoints: np.ndarray, scores: np.nda
         raise LifterMetaError(f'the lifter was trained at {lifter.fps:g} fps; lifting at '
                               f'{float(model_fps):g} fps would feed it motion at the wrong '
                               'speed')
+    swapped = np.zeros((len(keypoints), len(SWAP_CHAINS)), bool)
+    if fix_swaps:
+        keypoints, swapped = fix_left_right_swaps(keypoints)
+        scores = np.array(scores, dtype=np.float64)
+        for c, chain in enumerate(SWAP_CHAINS.values()):  # scores follow their keypoints
+            left = [runningpose19().index(f'left_{j}') for j in chain]
+            right = [runningpose19().index(f'right_{j}') for j in chain]
+            rows = np.flatnonzero(swapped[:, c])
+            scores[np.ix_(rows, left + right)] = scores[np.ix_(rows, right + left)]
     kp, sc, valid = fill_2d_gaps(keypoints, scores, int(round(max_gap_s * video_fps)))
     out = np.full((len(kp), 19, 3), np.nan)
     root = np.full((len(kp), 3), np.nan) if lifter.has_trajectory else None
@@ -168,4 +232,6 @@ def lift_clip(lifter: WholeSequenceLifter, keypoints: np.ndarray, scores: np.nda
                                   for c in range(3)], -1)
         valid[np.arange(a, b)[~inside]] = False
     return LiftedSequence(out, video_fps, kp, sc, root, valid,
-                          dict(image_size=list(image_size), model_fps=model_fps))
+                          dict(image_size=list(image_size), model_fps=model_fps,
+                               left_right_swaps_fixed={name: int(swapped[:, c].sum()) for c, name
+                                                       in enumerate(SWAP_CHAINS)}))
