@@ -47,7 +47,9 @@ setup(
     long_description=open(osp.join(HERE, 'README.md')).read(),
     long_description_content_type='text/markdown',
     packages=find_packages(exclude=('tests', 'tools', 'configs', 'benchmarks')),
-    package_data={'runningpose_mm.mocap': ['marker_maps/*.yaml']},
+    package_data={'runningpose_mm.mocap': ['marker_maps/*.yaml'],
+                  # the released lifter (half-precision weights) and its model card
+                  'runningpose_mm': ['released/*.pth', 'released/*.md']},
     python_requires='>=3.11',
     # mmcv (built with ops), mmpose (--no-deps) and xtcocotools come from
     # tools/env/bootstrap.sh; the rest are ordinary requirements
