@@ -78,16 +78,27 @@ def test_hamner_force_plate_contacts():
         warnings.simplefilter('ignore')
         joints = joints_from_markers(markers, MarkerMap.load('hamner_opensim'))
     analysis = analyse_gait(joints.joints_m, joints.rate_hz)
-    assert any('ankle missing' in w for w in analysis.warnings)
+    pelvis = analyse_gait(joints.joints_m - joints.joints_m[:, :1], joints.rate_hz)
+    assert pelvis.events.frame == 'pelvis' and analysis.events.frame == 'world'
     start = markers.metadata['start_time_s']
-    for side in ('left', 'right'):
-        found = analysis.events.feet[side].contacts_s
-        ref = truth.contacts_s[side] - start
-        to = match_events(found[:, 1], ref[:, 1])
-        assert len(to) >= 2 and np.mean(np.abs(to[:, 1] - to[:, 0])) < 0.015
-        # forefoot only: initial contact is seen when the forefoot comes down, late
-        ic = match_events(found[:, 0], ref[:, 0], tolerance_s=0.15)
-        assert 0.03 < np.mean(ic[:, 1] - ic[:, 0]) < 0.12
+    contact_errors = {}
+    for name, result in (('world', analysis), ('pelvis', pelvis)):
+        errors = []
+        for side in ('left', 'right'):
+            found = result.events.feet[side].contacts_s
+            ref = truth.contacts_s[side] - start
+            ic = match_events(found[:, 0], ref[:, 0], tolerance_s=0.15)
+            to = match_events(found[:, 1], ref[:, 1])
+            assert len(ic) >= 2 and len(to) >= 2
+            # toe-off within 20 ms of the force plates in both frames
+            assert np.mean(np.abs(to[:, 1] - to[:, 0])) < 0.02
+            errors.append(np.mean(ic[:, 1] - ic[:, 0]))
+        contact_errors[name] = errors
+    # world frame: the ankle (from heel and toe markers) of this rearfoot striker is still
+    # high when the heel lands: initial contact is 30-60 ms late; the pelvis frame times
+    # it where the foot stops moving over the ground, within 25 ms
+    assert all(0.02 < e < 0.07 for e in contact_errors['world'])
+    assert all(abs(e) < 0.025 for e in contact_errors['pelvis'])
     # force plates: 3 m/s, about 0.29 s contacts at ~160 steps/min
     assert 150 < analysis.summary['cadence_spm'] < 170
     assert 'knee_flexion_at_contact_deg' in analysis.unavailable

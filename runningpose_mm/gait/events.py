@@ -340,12 +340,12 @@ def detect_foot_events(joints_m: np.ndarray, rate_hz: float,
     notes = []
     speed_fraction = None
     if frame == 'pelvis':
+        speed_fraction = ground_speed_fraction(joints_m, rate_hz)
         ground = ground_height(joints_m, rate_hz)
         joints_m = joints_m.copy()
         joints_m[..., 2] -= ground[:, None]
-        speed_fraction = ground_speed_fraction(joints_m, rate_hz)
         notes.append('pelvis-relative 3D: contacts found over a reconstructed ground '
-                        '(no root trajectory)')
+                     '(no root trajectory)')
     feet, seen = {}, []
     for side in ('left', 'right'):
         try:

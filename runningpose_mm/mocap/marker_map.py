@@ -17,7 +17,7 @@ from ..skeleton import runningpose19
 from .markers import MarkerData, MocapFormatError
 
 MARKER_MAP_DIR = osp.join(osp.dirname(osp.abspath(__file__)), 'marker_maps')
-_OPERATIONS = ('mean', 'lerp', 'offset', 'harrington', 'missing')
+_OPERATIONS = ('mean', 'lerp', 'offset', 'harrington', 'foot_frame', 'missing')
 
 
 class MarkerMapError(ValueError):
@@ -104,6 +104,8 @@ def _references(op: dict) -> List[str]:
         return [args['point']] + list(args['along'])
     if kind == 'harrington':
         return [args['asis_left'], args['asis_right']] + list(args['psis'])
+    if kind == 'foot_frame':
+        return [args['heel'], args['toe'], args['lateral']]
     return []
 
 
@@ -160,6 +162,28 @@ def harrington_hip_centre(asis_left: np.ndarray, asis_right: np.ndarray,
     y = -0.30 * pw - 10.9
     z = sign * (0.33 * pw + 7.3)
     return origin + x * x_axis + y * y_axis + z * z_axis
+
+
+def foot_frame(heel: np.ndarray, toe: np.ndarray, lateral: np.ndarray, side: str):
+    """Per-frame foot axes from three foot markers: forward (heel -> toe), lateral
+    (towards the lateral marker, orthogonal to forward) and up (forward x lateral on the
+    left foot, lateral x forward on the right), and the heel -> toe length.
+
+    Args:
+        heel, toe, lateral (np.ndarray): (T, 3) marker positions (any unit).
+        side (str): 'left' or 'right'.
+
+    Returns:
+        tuple: forward, lateral, up (T, 3) unit vectors and length (T, 1).
+    """
+    forward = toe - heel
+    length = np.linalg.norm(forward, axis=-1, keepdims=True)
+    forward = forward / length
+    across = lateral - heel
+    across = across - np.sum(across * forward, axis=-1, keepdims=True) * forward
+    across = across / np.linalg.norm(across, axis=-1, keepdims=True)
+    up = np.cross(forward, across) if side == 'left' else np.cross(across, forward)
+    return forward, across, up, length
 
 
 def joints_from_markers(markers: MarkerData, marker_map: MarkerMap,
@@ -227,4 +251,9 @@ def _evaluate(op: dict, points: Dict[str, np.ndarray], num_frames: int) -> np.nd
         psis = np.mean([points[n] for n in args['psis']], axis=0)
         return harrington_hip_centre(points[args['asis_left']], points[args['asis_right']],
                                      psis, args['side'])
+    if kind == 'foot_frame':
+        forward, across, up, length = foot_frame(points[args['heel']], points[args['toe']],
+                                                 points[args['lateral']], args['side'])
+        f, u, lat = (float(v) for v in args['offset'])
+        return points[args['heel']] + length * (f * forward + u * up + lat * across)
     raise MocapFormatError(f'unknown marker map operation {kind!r}')
