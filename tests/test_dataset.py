@@ -126,8 +126,22 @@ def test_detector_noise_is_seeded_and_sized(rng):
     assert 2 < np.median(err) < 25  # ~1 % of a 600 px person
     assert (sa < 0.3).any() and (sa > 0.8).mean() > 0.8  # some dropouts, mostly confident
     clean, _ = corrupt_keypoints_2d(kp, vis, 50, rng, DetectorNoiseConfig(
-        jitter_frac=0, drift_frac=0, missing_rate=0, swap_rate=0))
+        jitter_frac=0, drift_frac=0, missing_rate=0, swap_rate=0, offset_frac=0,
+        hip_offset_frac=0))
     np.testing.assert_allclose(clean, kp)
+    # systematic offsets: constant over the sequence, larger at the hips
+    offsets, _ = corrupt_keypoints_2d(kp, vis, 50, np.random.default_rng(5), DetectorNoiseConfig(
+        jitter_frac=0, drift_frac=0, missing_rate=0, swap_rate=0))
+    shift = offsets - kp
+    assert np.ptp(shift, axis=0).max() < 1e-9
+    sizes = []
+    for seed in range(40):
+        o, _ = corrupt_keypoints_2d(kp, vis, 50, np.random.default_rng(seed), DetectorNoiseConfig(
+            jitter_frac=0, drift_frac=0, missing_rate=0, swap_rate=0))
+        sizes.append(np.linalg.norm(o[0] - kp[0], axis=-1))
+    sizes = np.mean(sizes, axis=0)
+    hips = [runningpose19().index('left_hip'), runningpose19().index('right_hip')]
+    assert sizes[hips].mean() > 1.8 * np.delete(sizes, hips).mean()
 
 
 def test_building_from_the_shared_real_trials(tmp_path):

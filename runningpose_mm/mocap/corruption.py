@@ -34,6 +34,11 @@ class DetectorNoiseConfig:
             joint by more than ``far_side_min_depth_m``): in a side view detectors guess
             the far arm and leg, with low scores, in nearly every frame.
         far_side_min_depth_m (float): depth difference that makes a joint "far side".
+        offset_frac (float): SD of a constant per-joint offset over the whole sequence:
+            detectors place a keypoint consistently off the joint centre (their
+            annotators' idea of it, clothing).
+        hip_offset_frac (float): the same for the hips, whose detector points are known
+            to sit well away from the hip joint centres.
     """
     jitter_frac: float = 0.006
     drift_frac: float = 0.008
@@ -44,6 +49,8 @@ class DetectorNoiseConfig:
     swap_frames: Tuple[int, int] = (2, 10)
     far_side_noise_scale: float = 2.5
     far_side_min_depth_m: float = 0.08
+    offset_frac: float = 0.012
+    hip_offset_frac: float = 0.03
 
 
 def corrupt_keypoints_2d(keypoints: np.ndarray, visible: np.ndarray, fps: float,
@@ -88,7 +95,10 @@ def corrupt_keypoints_2d(keypoints: np.ndarray, visible: np.ndarray, fps: float,
     jitter = rng.normal(0, config.jitter_frac * person_px, out.shape) * scale[..., None]
     drift = _smooth_noise(rng, num_frames, num_joints, max(1, int(0.5 * fps))) * \
         config.drift_frac * person_px * scale[..., None]
-    out += jitter + drift
+    offset_sd = np.full(num_joints, config.offset_frac)
+    offset_sd[[skeleton.index('left_hip'), skeleton.index('right_hip')]] = config.hip_offset_frac
+    offset = rng.normal(0, 1, (num_joints, 2)) * offset_sd[:, None] * person_px
+    out += jitter + drift + offset[None]
     scores = np.where(valid, np.clip(rng.normal(0.9, 0.05, valid.shape), 0.5, 1.0), 0.0)
     scores = np.where(far & valid, rng.uniform(0.02, 0.3, valid.shape), scores)
 

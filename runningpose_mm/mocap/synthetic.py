@@ -45,6 +45,10 @@ from scipy.interpolate import CubicSpline
 from ..skeleton import runningpose19
 
 GRAVITY = 9.81
+#: segment lengths as fractions of body height (Winter 2009; see the module docstring);
+#: a runner's ``proportions`` scale them one by one (people differ in more than height)
+SEGMENTS = dict(thigh=0.245, shank=0.246, foot=0.152, ankle_height=0.039, hip_width=0.10,
+                trunk=0.265, head=0.135, shoulder_width=0.22, upper_arm=0.186, forearm=0.146)
 _STRIKE_PITCH_DEG = {'rearfoot': 15.0, 'midfoot': 0.0, 'forefoot': -12.0}
 
 
@@ -66,6 +70,7 @@ class RunnerParams:
     elbow_flexion_deg: float = 80.0
     touchdown_speed_mps: float = 0.6
     treadmill: bool = False
+    proportions: Dict[str, float] = field(default_factory=dict)
 
     def validate(self) -> None:
         if not 1.0 < self.height_m < 2.5:
@@ -79,6 +84,17 @@ class RunnerParams:
                              'running has a flight phase')
         if self.strike not in _STRIKE_PITCH_DEG:
             raise ValueError(f'strike must be one of {sorted(_STRIKE_PITCH_DEG)}')
+        unknown = sorted(set(self.proportions) - set(SEGMENTS))
+        if unknown:
+            raise ValueError(f'unknown segments in proportions: {unknown}; known: '
+                             f'{sorted(SEGMENTS)}')
+        bad = {k: v for k, v in self.proportions.items() if not 0.7 <= v <= 1.3}
+        if bad:
+            raise ValueError(f'proportions scale segments by 0.7-1.3, got {bad}')
+
+    def segment(self, name: str) -> float:
+        """Length of a segment in metres: its fraction of height, times its proportion."""
+        return SEGMENTS[name] * self.height_m * self.proportions.get(name, 1.0)
 
     @property
     def stride_time_s(self) -> float:
@@ -144,9 +160,8 @@ def _foot_pitch_stance(s, p: RunnerParams):
 class _Foot:
     """Rigid sagittal foot: heel, ankle and forefoot points relative to the ankle."""
 
-    def __init__(self, height_m):
-        foot = 0.152 * height_m
-        self.ankle_height = 0.039 * height_m
+    def __init__(self, height_m, foot, ankle_height):
+        self.ankle_height = ankle_height
         self.heel = np.array([-0.2 * foot, -self.ankle_height])
         self.forefoot_height = 0.012 * height_m
         # heel at the back of the foot, toe tip one foot length ahead of it; the
@@ -201,14 +216,14 @@ def synthesize_run(params: Optional[RunnerParams] = None,
     if duration_s * rate_hz < 2:
         raise ValueError('duration_s x rate_hz must give at least 2 frames')
     H = p.height_m
-    thigh, shank = 0.245 * H, 0.246 * H
-    foot = _Foot(H)
+    thigh, shank = p.segment('thigh'), p.segment('shank')
+    foot = _Foot(H, p.segment('foot'), p.segment('ankle_height'))
     stride, tc = p.stride_time_s, p.contact_time_s
     step = stride / 2
     v = p.speed_mps
     t = np.arange(int(round(duration_s * rate_hz))) / rate_hz
     t0 = start_phase * stride
-    hip_half_width = 0.05 * H
+    hip_half_width = 0.5 * p.segment('hip_width')
     lateral_offset = hip_half_width - p.step_width_m / 2  # hip vs ankle, sideways
 
     # contacts covering the window with one extra on each side (for swing splines)
@@ -346,15 +361,16 @@ def _upper_body(joints, idx, root, thigh_angle, p: RunnerParams, H):
     ear level ~0.93 H, 0.135 H above the shoulder centres), neck base halfway."""
     lean = np.deg2rad(p.trunk_lean_deg)
     up = np.array([np.sin(lean), 0.0, np.cos(lean)])
-    thorax = root + 0.265 * H * up
+    trunk, head = p.segment('trunk'), p.segment('head')
+    thorax = root + trunk * up
     joints[:, idx['thorax']] = thorax
-    joints[:, idx['spine']] = root + 0.5 * 0.265 * H * up
-    joints[:, idx['neck_base']] = thorax + 0.0675 * H * up
-    joints[:, idx['head']] = thorax + 0.135 * H * up
-    upper, fore = 0.186 * H, 0.146 * H
+    joints[:, idx['spine']] = root + 0.5 * trunk * up
+    joints[:, idx['neck_base']] = thorax + 0.5 * head * up
+    joints[:, idx['head']] = thorax + head * up
+    upper, fore = p.segment('upper_arm'), p.segment('forearm')
     elbow_flex = np.deg2rad(p.elbow_flexion_deg)
     for side, lateral in (('right', -1.0), ('left', 1.0)):
-        shoulder = thorax + np.array([0.0, lateral * 0.11 * H, 0.0])
+        shoulder = thorax + np.array([0.0, lateral * 0.5 * p.segment('shoulder_width'), 0.0])
         arm = -p.arm_swing_gain * thigh_angle[side]
         elbow = shoulder + upper * np.stack(
             [np.sin(arm), np.zeros_like(arm), -np.cos(arm)], axis=-1)
@@ -367,8 +383,9 @@ def _upper_body(joints, idx, root, thigh_angle, p: RunnerParams, H):
 
 
 def sample_runner_params(rng: np.random.Generator, treadmill: Optional[bool] = None) -> RunnerParams:
-    """Random runner for training augmentation: height 1.50-2.00 m, 2.5-7 m/s, cadence
-    rising with speed, duty factor falling with speed, all strike patterns."""
+    """Random runner for training augmentation: height 1.50-2.00 m with each segment's
+    proportion varied (SD 5 %), 2.5-7 m/s, cadence rising with speed, duty factor falling
+    with speed, all strike patterns."""
     speed = rng.uniform(2.5, 7.0)
     cadence = float(np.clip(150 + 7.0 * speed + rng.normal(0, 6), 150, 215))
     duty = float(np.clip(0.42 - 0.022 * speed + rng.normal(0, 0.02), 0.22, 0.45))
@@ -387,4 +404,7 @@ def sample_runner_params(rng: np.random.Generator, treadmill: Optional[bool] = N
         arm_swing_gain=rng.uniform(0.4, 0.9),
         elbow_flexion_deg=rng.uniform(65, 100),
         treadmill=bool(rng.random() < 0.3) if treadmill is None else treadmill,
+        # segment proportions differ between people by about 5 % (SD)
+        proportions={name: float(np.clip(rng.normal(1.0, 0.05), 0.85, 1.15))
+                     for name in SEGMENTS},
     )
