@@ -1,5 +1,6 @@
 """Pose errors: MPJPE, P-MPJPE, N-MPJPE, per joint, velocity, with visibility masks."""
 import numpy as np
+import pytest
 from scipy.spatial.transform import Rotation
 
 import runningpose_mm  # noqa: F401
@@ -73,3 +74,34 @@ def test_metric_reports_millimetres_root_relative_and_feet(rng):
     # least-squares alignment spreads one joint's error over all (P- and N-MPJPE are not
     # bounded by MPJPE), but it stays far below that joint's 20 mm
     assert 0 < out['P-MPJPE'] < 5 and 0 < out['N-MPJPE'] < 5
+
+
+def test_mpjpe_over_common_joints_is_comparable_across_marker_sets():
+    """MPJPE counts the root's zero error (Human3.6M protocol), so a marker set missing
+    joints weighs it more; MPJPE/common scores only the non-root joints all sequences
+    have."""
+    from runningpose_mm.evaluation import RunningPoseMetric
+    from runningpose_mm.skeleton import runningpose19
+    sk = runningpose19()
+    metric = RunningPoseMetric()
+    rng = np.random.default_rng(0)
+    samples = []
+    missing = [sk.index(n) for n in ('left_knee', 'right_knee', 'head', 'neck_base')]
+    for seq, lacks in (('full', []), ('hamner_like', missing)):
+        for frame in range(20):
+            gt = rng.normal(0, 0.3, (19, 3))
+            pred = gt + 0.05 * np.eye(3)[frame % 3]  # every joint 50 mm off...
+            pred[0] = gt[0]                          # ...except the root
+            visible = np.ones(19)
+            visible[lacks] = 0
+            samples.append(dict(pred_instances=dict(keypoints=pred[None]),
+                                gt_instances=dict(lifting_target=gt[None],
+                                                  lifting_target_visible=visible[None]),
+                                sequence_name=seq, target_frame=frame))
+    metric.process([], samples)
+    out = metric.compute_metrics(metric.results)
+    # MPJPE: 50 mm on 18 of 19 joints in one sequence, 14 of 15 in the other
+    assert out['MPJPE'] == pytest.approx(50 * (20 * 18 + 20 * 14) / (20 * 19 + 20 * 15))
+    assert out['MPJPE/common'] == pytest.approx(50.0)
+    from runningpose_mm.evaluation import format_error_table
+    assert 'compare across marker sets' in format_error_table(out)

@@ -6,7 +6,10 @@
 3. the 19-keypoint TCN lifter run dilated over a whole generated 2D clip: output shape
    and speed;
 4. a small lifter trained for a few minutes on that dataset with MMEngine's Runner and
-   evaluated on the held-out test trial (MPJPE, P-MPJPE, N-MPJPE, MPJVE, per joint).
+   evaluated on the held-out test trial (MPJPE, P-MPJPE, N-MPJPE, MPJVE, per joint);
+5. the released lifter (shipped in the package): its held-out accuracy on the Qualisys
+   trial it never saw, and real running videos' 2D keypoints (MediaPipe, shared data)
+   lifted to 3D and gait numbers, beside the cadence counted from the 2D alone.
 
     python tools/main_job.py [--work-dir work_dirs/main_job] [--shared-data ../shared/data]
 """
@@ -100,6 +103,9 @@ def main():
     section(f'4. train a small lifter for ~{args.train_minutes:g} min, test on the held-out trial')
     train_and_evaluate(data_dir, args.work_dir, args.train_minutes)
 
+    section('5. the released lifter: held-out mocap and real videos')
+    released_on_real_data(args.shared_data, args.work_dir)
+
 
 def train_and_evaluate(data_dir: str, work_dir: str, minutes: float) -> dict:
     """Train a small 27-frame lifter within ``minutes`` and test it (step 4)."""
@@ -139,6 +145,53 @@ def train_and_evaluate(data_dir: str, work_dir: str, minutes: float) -> dict:
     print(f'test trial(s), checkpoint {osp.basename(best[-1])}:')
     print(format_error_table(metrics))
     return metrics
+
+
+def released_on_real_data(shared_data: str, work_dir: str) -> None:
+    """Step 5: the released lifter on a held-out mocap trial and on real detector 2D."""
+    import torch
+
+    from runningpose_mm.apis.inferencer import RunningPoseInferencer
+    from runningpose_mm.apis.keypoint_conversion import to_runningpose19
+    from runningpose_mm.apis.keypoint_files import read_keypoints_2d
+    from runningpose_mm.apis.released import RELEASED_WEIGHTS, held_out_check
+    from runningpose_mm.gait import cadence_from_2d, gait_report_from_lifted
+    inferencer = RunningPoseInferencer(pose2d=None)
+    released = torch.load(RELEASED_WEIGHTS, map_location='cpu',
+                          weights_only=False)['meta']['released']
+    print(f'released lifter: {osp.relpath(RELEASED_WEIGHTS, REPO)}, '
+          f'{inferencer.model_fps:g} fps, receptive field {inferencer.lifter.receptive_field} '
+          'frames; model card: runningpose_mm/released/MODEL_CARD.md')
+    for name, metrics in released.get('tests', {}).items():
+        print(f"  model card, {released['hold_out']} with {name} 2D: MPJPE "
+              f"{metrics['MPJPE']:.1f} mm, P-MPJPE {metrics['P-MPJPE']:.1f} mm, feet "
+              f"{metrics['MPJPE/feet']:.1f} mm")
+    if not osp.isdir(osp.join(shared_data, 'qualisys_tindra')):
+        print(f'no shared data at {shared_data}: real-data checks skipped')
+        return
+    check = held_out_check(inferencer.lifter, shared_data)
+    print(f"  measured now on Tindra2 (never trained on), {check['cameras']} virtual cameras, "
+          f"{check['frames']} frames: MPJPE {check['mpjpe_mm']:.1f} mm, P-MPJPE "
+          f"{check['p_mpjpe_mm']:.1f} mm")
+    for clip in ('zzzhushi_male_side', 'sports2d_demo3'):
+        path = osp.join(shared_data, 'real_video_2d', f'{clip}.npz')
+        if not osp.isfile(path):
+            continue
+        lifted = inferencer.lift_keypoints(path)['predictions']
+        data = read_keypoints_2d(path)
+        kp19, _ = to_runningpose19(data.keypoints, data.scores, data.keypoint_set)
+        analysis, paths = gait_report_from_lifted(
+            lifted, osp.join(work_dir, 'real_video', clip), f'Running gait: {clip}', path)
+        s = analysis.summary
+        mean = {k: s[k]['mean'] if k in s else float('nan')
+                for k in ('contact_time_s', 'flight_time_s')}
+        print(f"  {clip}: {lifted.num_frames} frames at {data.fps:g} fps, 3D for "
+              f"{int(lifted.valid.sum())}; left/right swaps undone "
+              f"{lifted.meta['left_right_swaps_fixed']}; cadence 3D "
+              f"{s.get('cadence_spm', float('nan')):.1f} vs 2D "
+              f"{cadence_from_2d(kp19, data.fps):.1f} steps/min; contact "
+              f"{1000 * mean['contact_time_s']:.0f} ms, flight "
+              f"{1000 * mean['flight_time_s']:.0f} ms -> {osp.relpath(paths['html'], REPO)}")
 
 
 if __name__ == '__main__':

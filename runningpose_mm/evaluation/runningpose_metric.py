@@ -14,11 +14,16 @@ from . import functional as F
 def format_error_table(metrics: Dict[str, float]) -> str:
     """A plain-text table of the summary and per-joint errors (millimetres)."""
     lines = ['metric          mm']
-    for key in ('MPJPE', 'P-MPJPE', 'N-MPJPE', 'MPJVE', 'MRPE', 'MPJPE/feet', 'MPJPE/body'):
+    notes = {'MPJPE': 'all visible joints, the root\'s zero included (Human3.6M protocol)',
+             'MPJPE/common': 'non-root joints every evaluated sequence has (compare '
+                             'across marker sets with this one)'}
+    summary = ('MPJPE', 'MPJPE/common', 'P-MPJPE', 'N-MPJPE', 'MPJVE', 'MRPE', 'MPJPE/feet',
+               'MPJPE/body')
+    for key in summary:
         if key in metrics:
-            lines.append(f'{key:<14}{metrics[key]:8.1f}')
-    joint_keys = [k for k in metrics if k.startswith('MPJPE/') and
-                  k not in ('MPJPE/feet', 'MPJPE/body')]
+            lines.append(f'{key:<14}{metrics[key]:8.1f}' +
+                         (f'   {notes[key]}' if key in notes else ''))
+    joint_keys = [k for k in metrics if k.startswith('MPJPE/') and k not in summary]
     if joint_keys:
         lines.append('per joint:')
         lines += [f'  {k[6:]:<16}{metrics[k]:8.1f}' for k in joint_keys]
@@ -29,7 +34,13 @@ def format_error_table(metrics: Dict[str, float]) -> str:
 class RunningPoseMetric(BaseMetric):
     """Human3.6M-style 3D errors for runningpose19, in millimetres.
 
-    - ``MPJPE``: mean joint error after subtracting the root (pelvis) joint.
+    - ``MPJPE``: mean joint error after subtracting the root (pelvis) joint, over every
+      visible joint including the root (whose error is zero by construction), as the
+      Human3.6M protocol and VideoPose3D count it: comparable with published numbers.
+    - ``MPJPE/common``: the same over the non-root joints that every evaluated sequence
+      has (visible somewhere in each): comparable across marker sets, which lack
+      different joints (the root weighs 1/19 of ``MPJPE`` on a full set, 1/15 on one
+      without knees and head).
     - ``P-MPJPE``: after a per-frame similarity (Procrustes) alignment.
     - ``N-MPJPE``: after a per-frame least-squares scale.
     - ``MPJVE``: error of the per-frame joint velocity (first difference), per frame
@@ -84,6 +95,13 @@ class RunningPoseMetric(BaseMetric):
         skeleton = runningpose19()
         metrics = OrderedDict()
         metrics['MPJPE'] = F.mpjpe(pred, gt, mask)
+        seq_ids = np.unique(names, return_inverse=True)[1]
+        has = np.stack([mask[seq_ids == i].any(axis=0) for i in range(seq_ids.max() + 1)])
+        common = np.flatnonzero(has.all(axis=0))
+        common = common[common != r]
+        if len(common):
+            metrics['MPJPE/common'] = F.mpjpe(pred[:, common], gt[:, common],
+                                              mask[:, common])
         metrics['P-MPJPE'] = F.mpjpe(F.align_procrustes(pred, gt, mask), gt, mask)
         metrics['N-MPJPE'] = F.mpjpe(F.align_scale(pred, gt, mask), gt, mask)
         metrics['MPJVE'] = F.mpjve(pred, gt, mask, _run_ids(names, frames))
