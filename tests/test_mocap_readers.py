@@ -1,10 +1,13 @@
 """Mocap readers: files generated here in each format, the shared real files, bad input."""
+import json
+import os.path as osp
+
 import numpy as np
 import pytest
 
 from runningpose_mm.mocap import (MocapFormatError, contacts_from_grf, read_c3d,
                                   read_markers, read_qtm_tsv, read_qualisys_txt, read_trc)
-
+from runningpose_mm.mocap.readers import AssumedRateWarning
 from runningpose_mm.mocap.writers import write_trc as write_marker_trc
 
 from conftest import shared_file
@@ -59,7 +62,42 @@ def test_qualisys_txt_one_line_per_marker(tmp_path):
 def test_qualisys_txt_labels_from_the_labels_file(tmp_path):
     write_qualisys_txt(tmp_path / 'trial.txt', _trajectories())
     (tmp_path / 'marker_labels.txt').write_text('\n'.join(NAMES) + '\n')
-    assert read_markers(str(tmp_path / 'trial.txt')).names == NAMES
+    with pytest.warns(AssumedRateWarning, match='stores no frame rate: read at 170 Hz'):
+        data = read_markers(str(tmp_path / 'trial.txt'))
+    assert data.names == NAMES and data.rate_hz == 170 and data.metadata['rate_assumed']
+    given = read_markers(str(tmp_path / 'trial.txt'), rate_hz=85.0)
+    assert given.rate_hz == 85 and not given.metadata['rate_assumed']
+
+
+def test_the_tools_take_the_rate_of_a_file_that_stores_none(tmp_path):
+    """gait_report --rate and build_runningpose --trial ...,RATE_HZ read a Qualisys text
+    file at the given rate (timing scales with it); without it the assumed 170 Hz is
+    printed."""
+    import subprocess
+    import sys
+    from conftest import REPO
+    path = shared_file('qualisys_tindra', 'Tindra2.txt')
+    tool = osp.join(REPO, 'tools', 'gait_report.py')
+    cadence = {}
+    for rate in (None, 85):
+        out = subprocess.run([sys.executable, tool, path, '--marker-map',
+                              'runningpose_qualisys45', '--out', str(tmp_path / f'r{rate}')]
+                             + (['--rate', str(rate)] if rate else []),
+                             capture_output=True, text=True, timeout=300)
+        assert out.returncode == 0, out.stderr[-2000:]
+        assert ('read at 170 Hz' in out.stdout) == (rate is None)
+        cadence[rate] = json.load(open(tmp_path / f'r{rate}' / 'gait.json'))['summary'][
+            'cadence_spm']
+    assert cadence[85] == pytest.approx(cadence[None] / 2, rel=1e-6)
+    builder = osp.join(REPO, 'tools', 'dataset_converters', 'build_runningpose.py')
+    out = subprocess.run([sys.executable, builder, '--out', str(tmp_path / 'd'), '--cameras',
+                          '1', '--no-progress', '--trial',
+                          f'T2={path},runningpose_qualisys45,test,tindra,85'],
+                         capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr[-2000:]
+    summary = json.load(open(tmp_path / 'd' / 'summary.json'))
+    assert summary['trials']['T2']['rate_mocap_hz'] == 85.0
+    assert summary['trials']['T2']['frames'] == 399  # 678 frames at 85 Hz -> 50 fps
 
 
 def test_truncated_qualisys_txt_names_the_short_line(tmp_path):

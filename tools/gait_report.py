@@ -54,7 +54,15 @@ def load_input(path, marker_map, args=None):
             return data['joints_m'], float(data['rate_hz']), 0.0
     if marker_map is None:
         sys.exit(f'error: {path} is a marker file: give --marker-map')
-    markers = read_markers(path)
+    rate = dict(rate_hz=args.rate) if args.rate else {}
+    if args.rate and ext != '.txt':
+        sys.exit(f'error: {path}: --rate is for marker files that store no frame rate '
+                 '(Qualisys .txt); this file has its own')
+    with warnings.catch_warnings(record=True) as assumed:
+        warnings.simplefilter('always')
+        markers = read_markers(path, **rate)
+    for w in assumed:
+        print(f'note: {w.message}')
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter('always', MissingJointWarning)
         joints = joints_from_markers(markers, MarkerMap.load(marker_map))
@@ -70,6 +78,8 @@ def main(argv=None):
                         '--keypoints-input) a 2D keypoint file')
     parser.add_argument('--marker-map', help='marker map of a marker file (a shipped name or '
                         'a YAML file)')
+    parser.add_argument('--rate', type=float, help='frame rate of a marker file that stores '
+                        'none (Qualisys .txt; default 170 Hz, with a note)')
     parser.add_argument('--keypoints-input', action='store_true',
                         help='INPUT is a 2D keypoint file (.json/.npz/.csv) to lift first')
     parser.add_argument('--fps', type=float, help='frame rate of a keypoint file that does not '

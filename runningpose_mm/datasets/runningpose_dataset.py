@@ -56,7 +56,7 @@ class RunningPoseDataset(BaseMocapDataset):
     """2D-to-3D lifting samples from RunningPose annotation files.
 
     Every row of the annotation file is one frame of one sequence (a mocap trial seen by
-    one camera). A sample is a window of ``seq_len`` frames (every ``seq_step``-th frame)
+    one camera). A sample is a window of ``seq_len`` consecutive frames
     around a target frame: the middle one, or the last one when ``causal``. With
     ``pad_video_seq`` every frame is a target and windows that run past a sequence's ends
     repeat its first/last frame (edge padding, as at inference); without it only frames
@@ -66,7 +66,6 @@ class RunningPoseDataset(BaseMocapDataset):
     Args:
         ann_file (str): the ``.npz`` annotation file.
         seq_len (int): frames per sample. Default: 1.
-        seq_step (int): step between the frames of a sample. Default: 1.
         causal (bool): target is the last frame (True) or the middle one. Default: False.
         pad_video_seq (bool): edge-pad windows so every frame is a target. Default: True.
         subset_frac (float): keep this fraction of samples (a contiguous block, fixed
@@ -88,7 +87,6 @@ class RunningPoseDataset(BaseMocapDataset):
     def __init__(self,
                  ann_file: str = '',
                  seq_len: int = 1,
-                 seq_step: int = 1,
                  causal: bool = False,
                  pad_video_seq: bool = True,
                  subset_frac: float = 1.0,
@@ -104,9 +102,10 @@ class RunningPoseDataset(BaseMocapDataset):
                  test_mode: bool = False,
                  lazy_init: bool = False,
                  max_refetch: int = 1000):
-        if seq_len < 1 or seq_step < 1:
-            raise ValueError(f'seq_len and seq_step must be >= 1, got {seq_len}, {seq_step}')
-        self.seq_step = seq_step
+        # no seq_step: validation, test and inference lift every frame of a whole
+        # sequence (the TCN's dilations give the context), so windows are consecutive
+        if seq_len < 1:
+            raise ValueError(f'seq_len must be >= 1, got {seq_len}')
         self.pad_video_seq = pad_video_seq
         self.subset_seed = subset_seed
         self.expected_fps = fps
@@ -158,7 +157,7 @@ class RunningPoseDataset(BaseMocapDataset):
         else:
             left = (self.seq_len - 1) // 2
             right = self.seq_len - 1 - left
-        return np.arange(-left, right + 1) * self.seq_step
+        return np.arange(-left, right + 1)
 
     def get_sequence_indices(self) -> List[List[int]]:
         """Target rows of the annotation file (one sample per target frame)."""

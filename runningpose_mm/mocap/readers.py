@@ -7,6 +7,8 @@ and what was expected.
 import os.path as osp
 from typing import List, Optional
 
+import warnings
+
 import numpy as np
 
 from .markers import MarkerData, MocapFormatError
@@ -50,9 +52,17 @@ def read_marker_labels(path: str) -> List[str]:
     return names
 
 
+#: the RunningPose capture's rate, assumed for Qualisys text files (they store none)
+QUALISYS_TXT_DEFAULT_RATE_HZ = 170.0
+
+
+class AssumedRateWarning(UserWarning):
+    """A marker file that stores no frame rate was read at an assumed one."""
+
+
 def read_qualisys_txt(path: str,
                       labels: Optional[List[str]] = None,
-                      rate_hz: float = 170.0,
+                      rate_hz: Optional[float] = None,
                       units: str = 'mm') -> MarkerData:
     """The RunningPose Qualisys text format: one line per marker, frames as x,y,z triplets.
 
@@ -60,8 +70,9 @@ def read_qualisys_txt(path: str,
         path (str): the ``.txt`` file (comma separated, one line per marker).
         labels (list[str], optional): marker names in line order; default: read
             ``marker_labels.txt`` next to the file.
-        rate_hz (float): capture rate (the format does not store it; 170 Hz for the
-            RunningPose capture).
+        rate_hz (float, optional): capture rate. The format does not store it; without
+            it 170 Hz (the RunningPose capture) is assumed and an ``AssumedRateWarning``
+            says so.
         units (str): unit of the values (mm for Qualisys).
 
     Returns:
@@ -92,8 +103,16 @@ def read_qualisys_txt(path: str,
                                f'({min(counts)}..{max(counts)}); short lines: {short[:10]} '
                                '(truncated file?)')
     positions = np.stack([r.reshape(-1, 3) for r in rows], axis=1)
-    return MarkerData(list(labels), _zero_triplets_to_nan(positions), rate_hz, units, 'z',
-                      path, dict(format='qualisys_txt'))
+    assumed = rate_hz is None
+    if assumed:
+        rate_hz = QUALISYS_TXT_DEFAULT_RATE_HZ
+        warnings.warn(f'{path}: the Qualisys text format stores no frame rate: read at '
+                      f'{rate_hz:g} Hz (the RunningPose capture); give the real rate '
+                      '(rate_hz=, --rate) if yours differs', AssumedRateWarning)
+    if not rate_hz > 0:
+        raise MocapFormatError(f'{path}: rate_hz must be > 0, got {rate_hz}')
+    return MarkerData(list(labels), _zero_triplets_to_nan(positions), float(rate_hz), units,
+                      'z', path, dict(format='qualisys_txt', rate_assumed=assumed))
 
 
 def read_qtm_tsv(path: str) -> MarkerData:

@@ -5,8 +5,9 @@ Examples:
     python tools/dataset_converters/build_runningpose.py --shared-data ../shared/data \
         --synthetic 40 --out data/runningpose
 
-    # your own trials: NAME=PATH,MAP,SPLIT[,SUBJECT] (maps: runningpose_qualisys45,
-    # hamner_opensim, or a .yaml file of your own)
+    # your own trials: NAME=PATH,MAP,SPLIT[,SUBJECT[,RATE_HZ]] (maps:
+    # runningpose_qualisys45, hamner_opensim, or a .yaml file of your own; RATE_HZ for
+    # marker files that store no rate, e.g. Qualisys .txt)
     python tools/dataset_converters/build_runningpose.py \
         --trial s1_run1=captures/s1_run1.c3d,my_markers.yaml,train,s1 \
         --trial s2_run1=captures/s2_run1.tsv,my_markers.yaml,test,s2 --out data/mine
@@ -33,11 +34,18 @@ def parse_trial(text: str) -> TrialSource:
         path, marker_map, split = fields[:3]
     except ValueError:
         raise argparse.ArgumentTypeError(
-            f'--trial expects NAME=PATH,MAP,SPLIT[,SUBJECT], got {text!r}') from None
-    subject = fields[3] if len(fields) > 3 else name
+            f'--trial expects NAME=PATH,MAP,SPLIT[,SUBJECT[,RATE_HZ]], got {text!r}') from None
+    subject = fields[3] if len(fields) > 3 and fields[3] else name
+    reader = {}
+    if len(fields) > 4:
+        try:
+            reader['rate_hz'] = float(fields[4])
+        except ValueError:
+            raise argparse.ArgumentTypeError(
+                f'--trial {name}: RATE_HZ must be a number, got {fields[4]!r}') from None
     if not osp.isfile(path):
         raise argparse.ArgumentTypeError(f'--trial {name}: file {path} does not exist')
-    return TrialSource(name, split, subject, path, marker_map)
+    return TrialSource(name, split, subject, path, marker_map, reader)
 
 
 def parse_args(argv=None):
@@ -45,7 +53,8 @@ def parse_args(argv=None):
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument('--out', required=True, help='output folder')
     parser.add_argument('--trial', action='append', type=parse_trial, default=[],
-                        help='NAME=PATH,MAP,SPLIT[,SUBJECT] (repeat for more trials)')
+                        help='NAME=PATH,MAP,SPLIT[,SUBJECT[,RATE_HZ]] (repeat for more '
+                        'trials; RATE_HZ for files that store no rate)')
     parser.add_argument('--shared-data', help='add the real trials of shared/data')
     parser.add_argument('--synthetic', type=int, default=0,
                         help='synthetic runners for training (+1/4 as many for validation)')
