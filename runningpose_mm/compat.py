@@ -17,6 +17,8 @@ has a test in ``tests/test_compat.py`` that exercises the broken path.
 import functools
 import types
 
+import warnings
+
 import numpy as np
 
 _applied = False
@@ -95,6 +97,35 @@ def fix_matplotlib_tostring_rgb() -> bool:
     return True
 
 
+_KNOWN_HARMLESS_LOGS = ('"FileClient" will be deprecated', '"HardDiskBackend" is the alias')
+
+
+def quiet_known_library_noise() -> bool:
+    """Drop library messages that are known and harmless, so users see ours.
+
+    mmengine 0.10.7's own hooks build the deprecated ``FileClient``/``HardDiskBackend``
+    and log a deprecation for each, several times per run; MMPose's 3D visualizer asks
+    mmengine for its instance with arguments, which warns every time a runner starts.
+    Neither is anything a user can or should act on.
+    """
+    from mmengine.fileio import file_client
+    original = file_client.print_log
+    if getattr(original, '_runningpose', False):
+        return False
+
+    def print_log(msg, *args, **kwargs):
+        if isinstance(msg, str) and msg.startswith(_KNOWN_HARMLESS_LOGS):
+            return None
+        return original(msg, *args, **kwargs)
+
+    print_log._runningpose = True
+    file_client.print_log = print_log
+    warnings.filterwarnings('ignore', category=UserWarning,
+                            message=r'.*has been created, the method `get_instance` should '
+                            'not accept any other arguments')
+    return True
+
+
 def apply_all() -> dict:
     """Apply every fix once. Returns which fixes changed something (for logs and tests)."""
     global _applied
@@ -102,6 +133,7 @@ def apply_all() -> dict:
         mmengine_checkpoint_loading=fix_mmengine_checkpoint_loading(),
         opencv_circle_radius=fix_opencv_circle_radius(),
         matplotlib_tostring_rgb=fix_matplotlib_tostring_rgb(),
+        quiet_known_library_noise=quiet_known_library_noise(),
     )
     _applied = True
     return results

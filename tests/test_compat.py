@@ -13,7 +13,7 @@ from runningpose_mm.skeleton import metainfo
 def test_fixes_are_idempotent():
     again = compat.apply_all()
     assert again == dict(mmengine_checkpoint_loading=False, opencv_circle_radius=False,
-                         matplotlib_tostring_rgb=False)
+                         matplotlib_tostring_rgb=False, quiet_known_library_noise=False)
 
 
 def test_mmengine_checkpoint_with_runner_state_loads_on_torch_2_14(tmp_path):
@@ -67,3 +67,18 @@ def test_pose3d_visualizer_renders_a_frame_to_a_non_blank_png(tmp_path):
     png = cv2.imread(out)
     assert png is not None and png.shape[1] > 640
     assert (png < 200).mean() > 0.002  # skeleton strokes, not a blank canvas
+
+
+def test_known_harmless_library_noise_is_dropped_and_the_rest_kept(capsys):
+    """mmengine's own FileClient/HardDiskBackend deprecations are not shown (our lines
+    are); other messages still are."""
+    from mmengine.fileio import file_client
+    from mmengine.logging import MMLogger
+    logger = MMLogger.get_instance('quiet_test', log_level='INFO')
+    file_client.FileClient('disk')
+    file_client.HardDiskBackend()
+    file_client.print_log('a message users need', logger=logger)
+    captured = capsys.readouterr()
+    text = captured.out + captured.err
+    assert 'FileClient" will be deprecated' not in text and 'HardDiskBackend' not in text
+    assert 'a message users need' in text

@@ -209,7 +209,7 @@ class RunningPoseInferencer:
         """Per frame, the people found: list of dicts (bbox, keypoints, keypoint_scores)."""
         from tqdm import tqdm
         people = []
-        for frame in tqdm(frames, desc='2D keypoints', unit='frame', disable=not show_progress):
+        for frame in tqdm(frames, desc='2D keypoints', unit='frame', disable=None if show_progress else True):
             result = next(self.pose2d(frame, return_datasamples=True))
             instances = result['predictions'][0].pred_instances
             people.append([

@@ -49,7 +49,7 @@ def render_video(frames: Iterable[np.ndarray], lifted, prefix: str,
     valid = np.flatnonzero(lifted.valid)
     still_index = int(valid[len(valid) // 2]) if len(valid) else 0
     frames = tqdm(frames, total=lifted.num_frames, desc='rendering', unit='frame',
-                  disable=not show_progress)
+                  disable=None if show_progress else True)  # None: off in logs
     for t, frame in enumerate(frames):
         if t >= lifted.num_frames:
             break
