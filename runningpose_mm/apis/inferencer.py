@@ -14,6 +14,7 @@ from .lifting import load_lifter
 from .outputs import write_all
 from .video_lifting import lift_clip, select_main_track
 
+
 def _inference_models() -> dict:
     """2D models and detector named in configs/_base_/inference_models.py."""
     from mmengine.config import Config
@@ -209,7 +210,8 @@ class RunningPoseInferencer:
         """Per frame, the people found: list of dicts (bbox, keypoints, keypoint_scores)."""
         from tqdm import tqdm
         people = []
-        for frame in tqdm(frames, desc='2D keypoints', unit='frame', disable=None if show_progress else True):
+        for frame in tqdm(frames, desc='2D keypoints', unit='frame',
+                          disable=None if show_progress else True):  # None: off in logs
             result = next(self.pose2d(frame, return_datasamples=True))
             instances = result['predictions'][0].pred_instances
             people.append([

@@ -138,7 +138,9 @@ keypoints (pixels, normalised as in training) to pelvis-relative 3D in the camer
   --minutes 50 --export` ({released.get('epochs', '?')} epochs,
   {released.get('train_minutes', '?')} min on 2 CPU cores).
 
-## Held-out accuracy ({released.get('hold_out') or 'no held-out trial'}, never trained on nor selected on)
+## Held-out accuracy: {released.get('hold_out') or 'no held-out trial'}
+
+The held-out trial is never trained on, nor used to select the checkpoint.
 
 MPJPE and P-MPJPE over all 19 joints (mm, root-relative; the root's zero error counts, as
 in the Human3.6M protocol); feet = ankles + forefeet; forefeet left / right.

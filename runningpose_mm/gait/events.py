@@ -357,7 +357,7 @@ def detect_foot_events(joints_m: np.ndarray, rate_hz: float,
         lo, hi = np.nanpercentile(clearance, [5, 95])
         if hi - lo < 0.03:
             notes.append(f'{side} foot: clearance varies by only {100 * (hi - lo):.1f} cm '
-                            '(standing or walking in place?): no contacts detected')
+                         '(standing or walking in place?): no contacts detected')
             feet[side] = FootEvents(np.zeros((0, 2)), [], used)
             continue
         threshold = float(np.clip(lo + toe_off_fraction * (hi - lo), *toe_off_bounds_m))
@@ -409,7 +409,7 @@ def detect_foot_events(joints_m: np.ndarray, rate_hz: float,
                                 np.array(tos, dtype=np.float64))
         if 'ankle' not in used:
             notes.append(f'{side} ankle missing: contacts from the forefoot alone (a '
-                            'rearfoot landing is seen late, when the forefoot comes down)')
+                         'rearfoot landing is seen late, when the forefoot comes down)')
     if not feet:
         raise GaitInputError('neither foot has ankle or forefoot samples')
     missing = ~np.logical_and.reduce([v for v, _ in seen]) if seen else \

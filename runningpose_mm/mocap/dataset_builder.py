@@ -207,7 +207,9 @@ def build_dataset(trials: Sequence[TrialSource], out_dir: str,
                    noise=None if config.noise is None else vars(config.noise),
                    noise_fraction=config.noise_fraction, skipped_incomplete_2d=[])
     skipped = summary['skipped_incomplete_2d']
-    bar = tqdm(trials, desc='building RunningPose dataset', unit='trial', disable=None if progress else True)  # None: off when not a terminal (logs)
+    # disable=None: no bar when the output is not a terminal (a log file)
+    bar = tqdm(trials, desc='building RunningPose dataset', unit='trial',
+               disable=None if progress else True)
     for trial in bar:
         bar.set_postfix_str(trial.name)
         data = trial.load_joints(config.max_gap_frames)

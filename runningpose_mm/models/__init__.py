@@ -3,5 +3,6 @@ from .losses import VisibleMPJPELoss
 from .pose_lifter import KeypointCountMismatchError, RunningPoseLifter
 from .trajectory_head import RootTrajectoryHead
 
-__all__ = ['LifterMetaError', 'LifterMetaHook', 'read_lifter_meta', 'VisibleMPJPELoss', 'RunningPoseLifter', 'KeypointCountMismatchError',
+__all__ = ['LifterMetaError', 'LifterMetaHook', 'read_lifter_meta', 'VisibleMPJPELoss',
+           'RunningPoseLifter', 'KeypointCountMismatchError',
            'RootTrajectoryHead']
