@@ -16,8 +16,14 @@ from mmpose.registry import MODELS
 
 
 def normalize_keypoints_2d(keypoints: np.ndarray, image_size: Tuple[int, int]) -> np.ndarray:
-    """Pixels -> the lifter's input space, exactly as MMPose's ``VideoPoseLifting`` codec
-    does in training: ``(x - (w/2, h/2)) / (w/2)``.
+    """Pixels -> the lifter's input space, exactly as in training:
+    ``(x - (w/2, h/2)) / (max(w, h) / 2)``.
+
+    The scale is the image's longer side (MMPose's ``VideoPoseLifting`` divides by half
+    the width; the dataset hands it a square canvas, see
+    ``RunningPoseDataset.get_data_info``): a portrait phone video then gives the same
+    input as a landscape one of the same runner, instead of coordinates 1.8 times larger
+    that a lifter rarely sees. For landscape images the two are identical.
 
     Args:
         keypoints (np.ndarray): (T, K, 2) pixels.
@@ -25,7 +31,7 @@ def normalize_keypoints_2d(keypoints: np.ndarray, image_size: Tuple[int, int]) -
     """
     w, h = image_size
     centre = np.array([0.5 * w, 0.5 * h], dtype=np.float32)
-    return (np.asarray(keypoints, np.float32) - centre) / np.float32(0.5 * w)
+    return (np.asarray(keypoints, np.float32) - centre) / np.float32(0.5 * max(w, h))
 
 
 def receptive_field(backbone_cfg: dict) -> int:

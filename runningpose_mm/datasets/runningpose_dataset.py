@@ -214,12 +214,22 @@ class RunningPoseDataset(BaseMocapDataset):
         ann = self.ann_data
         seq = self.sequences[int(ann['sequence_index'][target])]
         frame = int(ann['frame_index'][target])
+        # MMPose's VideoPoseLifting codec normalises by half the image width; a square
+        # canvas of the longer side around the image (pixels and principal point moved
+        # into it) makes that half the longer side, for portrait views as for landscape
+        # ones (apis.lifting.normalize_keypoints_2d does the same at inference)
+        camera = dict(seq['camera'])
+        side = float(max(camera['w'], camera['h']))
+        shift = np.array([0.5 * (side - camera['w']), 0.5 * (side - camera['h'])],
+                         dtype=np.float32)
+        camera.update(w=side, h=side, c=np.asarray(camera['c'], np.float32) +
+                      shift.reshape(np.shape(camera['c'])))
         info.update(
-            keypoints=ann['keypoints_2d'][rows].astype(np.float32),
+            keypoints=ann['keypoints_2d'][rows].astype(np.float32) + shift,
             keypoints_visible=ann['keypoints_2d_visible'][rows].astype(np.float32),
             lifting_target=ann['keypoints_3d'][[target]].astype(np.float32),
             lifting_target_visible=ann['keypoints_3d_visible'][[target]].astype(np.float32),
-            camera_param=dict(seq['camera']),
+            camera_param=camera,
             sequence_name=seq['name'],
             target_frame=frame,
             target_img_path=[f"{seq['name']}/{frame:06d}"],
