@@ -177,3 +177,17 @@ def test_left_right_swaps_are_undone_and_clean_clips_left_alone(rng):
         found += swapped[:, 0].sum()
         injected += truth.sum()
     assert found == injected > 20
+
+
+def test_portrait_and_landscape_views_of_one_runner_give_the_same_input():
+    """The 2D normalisation divides by the longer image side: the same runner in a
+    portrait frame and in a landscape frame (same pixels around the centre) gives the
+    lifter identical inputs, and the training samples are normalised the same way."""
+    from runningpose_mm.apis.lifting import normalize_keypoints_2d
+    rng = np.random.default_rng(0)
+    around_centre = rng.normal(0, 200, (5, 19, 2))
+    portrait = normalize_keypoints_2d(around_centre + [360, 640], (720, 1280))
+    landscape = normalize_keypoints_2d(around_centre + [640, 360], (1280, 720))
+    np.testing.assert_allclose(portrait, landscape, atol=1e-6)
+    # for landscape images it is MMPose's (x - w/2) / (w/2)
+    np.testing.assert_allclose(landscape, (around_centre / 640).astype(np.float32), atol=1e-6)
