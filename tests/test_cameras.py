@@ -3,9 +3,9 @@
 import numpy as np
 import pytest
 
-from runningpose_mm.mocap import (Camera, MarkerMap, joints_from_markers,
-                                  load_calibrated_cameras, read_markers,
-                                  sample_virtual_cameras, synthesize_run)
+from runningpose_mm.mocap import (Camera, MarkerMap, RunnerParams, VirtualRigConfig,
+                                  joints_from_markers, load_calibrated_cameras,
+                                  read_markers, sample_virtual_cameras, synthesize_run)
 from runningpose_mm.mocap.cameras import look_at
 from runningpose_mm.mocap.dataset_builder import (BuildConfig, project_sequence,
                                                   select_camera_views)
@@ -108,3 +108,25 @@ def test_miqus_calibration_projects_the_real_runner_upright_into_the_image():
         assert (cam3d[..., 2] > 0).all()
         assert vis2d.mean() > 0.8
         assert (kp2d[:, sk.index('head'), 1] < kp2d[:, sk.index('left_forefoot'), 1]).all()
+
+
+def test_virtual_cameras_frame_the_runner_off_centre_and_keep_them_inside(rng):
+    """Phone footage rarely centres the runner: virtual cameras turn so the runner sits
+    anywhere that keeps them in the frame (a lifter that only saw centred runners failed
+    on a real clip whose runner stands in the lower part of a portrait video)."""
+    run = synthesize_run(RunnerParams(treadmill=True), 2.0, 50)
+    offsets = []
+    for camera in sample_virtual_cameras(run.joints_m, 40, rng):
+        kp = camera.project_world(run.joints_m)
+        inside = (kp[..., 0] >= 0) & (kp[..., 0] < camera.w) & (kp[..., 1] >= 0) & \
+            (kp[..., 1] < camera.h)
+        assert inside.mean() > 0.95  # (the builder keeps only frames wholly inside)
+        centre = np.nanmean(kp, axis=(0, 1))
+        offsets.append((centre - [camera.w / 2, camera.h / 2]) / [camera.w / 2, camera.h / 2])
+    offsets = np.abs(np.array(offsets))
+    assert np.median(offsets[:, 1]) > 0.05 and offsets[:, 1].max() > 0.2
+    assert np.median(offsets[:, 0]) > 0.05
+    centred = sample_virtual_cameras(run.joints_m, 5, rng, VirtualRigConfig(off_centre=0.0))
+    for camera in centred:
+        centre = camera.project_world(run.joints_m[:1, :1])[0, 0]
+        np.testing.assert_allclose(centre[1], camera.h / 2, atol=0.2 * camera.h)

@@ -94,9 +94,12 @@ class VirtualRigConfig:
     180 deg from behind, +/-90 deg from the side. Views are drawn from four groups with
     the given weights. Each camera gets a random distance, height, image size and frame
     rate, aims at the runner at a random moment, and zooms so the runner is
-    ``person_height_frac`` of the image height there (as a person filming would). On a
-    long overground trial the runner then passes through the view; the dataset builder
-    keeps the frames where the whole runner is inside the image.
+    ``person_height_frac`` of the image height there (as a person filming would), then
+    turns so the runner sits anywhere in the frame that keeps them inside it (up to
+    ``off_centre`` of the free margin each way): phone footage rarely centres the runner,
+    and a lifter that only saw centred runners fails on the others. On a long overground
+    trial the runner then passes through the view; the dataset builder keeps the frames
+    where the whole runner is inside the image.
     """
     view_weights: Tuple[float, float, float, float] = (0.45, 0.35, 0.1, 0.1)  # side, oblique, front, back
     side_jitter_deg: float = 15.0
@@ -107,6 +110,7 @@ class VirtualRigConfig:
     image_sizes: Sequence[Tuple[int, int]] = ((1920, 1080), (1280, 720), (1080, 1920))
     fps_choices: Sequence[float] = (30.0, 50.0, 60.0, 120.0)
     person_height_frac: Tuple[float, float] = (0.3, 0.75)
+    off_centre: float = 0.8
 
 
 def sample_virtual_cameras(joints_world_m: np.ndarray, num_cameras: int,
@@ -163,10 +167,31 @@ def sample_virtual_cameras(joints_world_m: np.ndarray, num_cameras: int,
                      f=np.ones(2), c=(w / 2, h / 2), w=w, h=h,
                      fps=float(rng.choice(config.fps_choices)))
         depth = float(cam.world_to_camera(target)[2])
-        focal = rng.uniform(*config.person_height_frac) * h * depth / person_m
+        fraction = rng.uniform(*config.person_height_frac)
+        focal = fraction * h * depth / person_m
         cam.f = np.array([focal, focal])
+        if config.off_centre > 0:
+            # free margin around the runner (about half as wide as tall in a side view)
+            room = np.array([max(0.0, 0.5 * w - 0.3 * fraction * h),
+                             max(0.0, 0.5 * (1 - fraction) * h)]) * config.off_centre
+            shift = rng.uniform(-1, 1, 2) * room  # pixels from the image centre
+            cam.R = _turn_towards(np.array([shift[0] / focal, shift[1] / focal, 1.0])) @ cam.R
         cameras.append(cam)
     return cameras
+
+
+def _turn_towards(direction: np.ndarray) -> np.ndarray:
+    """Camera-frame rotation taking the optical axis (0, 0, 1) to ``direction`` (the
+    smallest rotation; for the few degrees used the roll it adds is negligible)."""
+    d = direction / np.linalg.norm(direction)
+    axis = np.cross([0.0, 0.0, 1.0], d)
+    sin = np.linalg.norm(axis)
+    if sin < 1e-12:
+        return np.eye(3)
+    k = axis / sin
+    cos = d[2]
+    kx = np.array([[0, -k[2], k[1]], [k[2], 0, -k[0]], [-k[1], k[0], 0]])
+    return np.eye(3) + sin * kx + (1 - cos) * kx @ kx
 
 
 def _facing_direction(joints_world_m: np.ndarray) -> np.ndarray:
