@@ -14,7 +14,8 @@ sub-frame):
    clearance range (swing height), bounded to 1-4 cm; crossings are interpolated
    linearly between frames, so the timing does not depend on the frame grid.
 3. Contacts shorter than ``min_contact_s`` are dropped and gaps shorter than
-   ``min_flight_s`` closed (noise).
+   ``min_swing_s`` closed (noise: a foot's own swing between two contacts takes far
+   longer in running, about 0.3-0.5 s).
 
 **Pelvis-relative frame** (what a lifter without a trajectory branch gives): the pelvis
 rises and falls 5-10 cm in every step, so a planted foot seems to move up and down by
@@ -295,7 +296,7 @@ def detect_foot_events(joints_m: np.ndarray, rate_hz: float,
                        contact_bounds_m=(0.005, 0.04),
                        toe_off_bounds_m=(0.01, 0.04),
                        min_contact_s: float = 0.06,
-                       min_flight_s: float = 0.03,
+                       min_swing_s: float = 0.15,
                        merge_gap_s: float = 0.1,
                        frame: str = 'auto',
                        ic_speed_fraction: float = 0.35) -> GaitEvents:
@@ -315,7 +316,8 @@ def detect_foot_events(joints_m: np.ndarray, rate_hz: float,
         contact_bounds_m, toe_off_bounds_m (tuple): lower and upper bounds of the two
             thresholds, metres.
         min_contact_s (float): shorter contacts are noise.
-        min_flight_s (float): shorter gaps inside a contact are closed.
+        min_swing_s (float): a foot that is up for a shorter time between two contacts
+            never left the ground (noise, e.g. of lifted keypoints): the two are one.
         merge_gap_s (float): a foot down on both sides of a shorter run of missing
             samples stayed down (no running swing is this short).
         frame (str): 'world', 'pelvis' (reconstruct the ground first, see the module
@@ -365,7 +367,7 @@ def detect_foot_events(joints_m: np.ndarray, rate_hz: float,
         down = valid & (clearance < threshold)
         # close short gaps (noise) inside a contact
         for a, b in gap_runs(~down & valid):
-            if 0 < a and b < num_frames and (b - a) / rate_hz < min_flight_s and down[a - 1] \
+            if 0 < a and b < num_frames and (b - a) / rate_hz < min_swing_s and down[a - 1] \
                     and down[b]:
                 down[a:b] = True
         # a foot down on both sides of a short run of missing samples stayed down
@@ -399,11 +401,16 @@ def detect_foot_events(joints_m: np.ndarray, rate_hz: float,
                 reason = 'both ends outside the sequence or in missing samples'
             partial.append((float(t[a]), float(t[b - 1]), reason))
         if speed_fraction is not None and side in speed_fraction:
-            ics = [_speed_initial_contact(t, speed_fraction[side], ic, ic_speed_fraction)
-                   for ic in ics]
-            contacts = [(_speed_initial_contact(t, speed_fraction[side], ic,
-                                                ic_speed_fraction), to)
-                        for ic, to in contacts]
+            # the refined contact stays inside its swing-to-toe-off window
+            previous = {ic: max([to for to in tos if to < ic], default=-np.inf) for ic in ics}
+            after = {ic: min([to for to in tos if to > ic], default=np.inf) for ic in ics}
+            refined = {ic: float(np.clip(_speed_initial_contact(
+                t, speed_fraction[side], ic, ic_speed_fraction),
+                previous[ic] + min_swing_s, after[ic] - min_contact_s))
+                if after[ic] - min_contact_s > previous[ic] + min_swing_s else ic
+                for ic in ics}
+            ics = [refined[ic] for ic in ics]
+            contacts = [(refined[ic], to) for ic, to in contacts]
         feet[side] = FootEvents(np.array(contacts, dtype=np.float64).reshape(-1, 2),
                                 partial, used, threshold, np.array(ics, dtype=np.float64),
                                 np.array(tos, dtype=np.float64))
