@@ -177,6 +177,16 @@ def test_left_right_swaps_are_undone_and_clean_clips_left_alone(rng):
         found += swapped[:, 0].sum()
         injected += truth.sum()
     assert found == injected > 20
+    # a long stretch is not undone when a limit is given (detector swaps are brief)
+    long = np.zeros(len(kp), bool)
+    long[40:55] = True
+    bad = kp.copy()
+    rows = np.flatnonzero(long)
+    bad[np.ix_(rows, left + right)] = kp[np.ix_(rows, right + left)]
+    _, swapped = fix_left_right_swaps(bad, max_swap_frames=8)
+    assert not swapped[:, 0].any()
+    _, swapped = fix_left_right_swaps(bad)
+    np.testing.assert_array_equal(swapped[:, 0], long)
 
 
 def test_portrait_and_landscape_views_of_one_runner_give_the_same_input():

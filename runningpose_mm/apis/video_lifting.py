@@ -75,7 +75,8 @@ SWAP_CHAINS = {'legs': ('knee', 'ankle', 'forefoot'), 'arms': ('elbow', 'wrist')
 
 
 def fix_left_right_swaps(keypoints: np.ndarray, switch_cost: float = 0.05,
-                         keep_cost: float = 0.002) -> Tuple[np.ndarray, np.ndarray]:
+                         keep_cost: float = 0.01, max_swap_frames: Optional[int] = None
+                         ) -> Tuple[np.ndarray, np.ndarray]:
     """Undo a detector's left/right swaps of legs and arms.
 
     Per limb chain, a two-state path (as detected / swapped) is chosen for the whole
@@ -84,10 +85,13 @@ def fix_left_right_swaps(keypoints: np.ndarray, switch_cost: float = 0.05,
     length), a change of state costs ``switch_cost`` and every swapped frame
     ``keep_cost`` (the detector's labels are right unless the motion says otherwise).
     A swap shows as two jumps (into and out of it) that the swapped path avoids; legs
-    crossing in a side view cost nothing either way, so they are left alone.
+    crossing in a side view cost nothing either way, so they are left alone. Detector
+    swaps are brief: a swapped stretch longer than ``max_swap_frames`` is not undone (on
+    a real clip such a stretch was the fixer's mistake, between two one-frame glitches).
 
     Args:
         keypoints (np.ndarray): (T, 19, 2) runningpose19 pixels, NaN where absent.
+        max_swap_frames (int, optional): longest stretch to undo (default: no limit).
 
     Returns:
         tuple: corrected keypoints (T, 19, 2) and (T, len(SWAP_CHAINS)) bool, the frames
@@ -117,6 +121,10 @@ def fix_left_right_swaps(keypoints: np.ndarray, switch_cost: float = 0.05,
         for t in range(num - 1, -1, -1):
             swapped[t, c] = bool(state)
             state = back[t, state]
+        if max_swap_frames is not None:
+            for a, b in gap_runs(swapped[:, c]):
+                if b - a > max_swap_frames:
+                    swapped[a:b, c] = False
         rows = np.flatnonzero(swapped[:, c])
         kp[np.ix_(rows, left + right)] = kp[np.ix_(rows, right + left)]
     return kp, swapped
@@ -201,7 +209,9 @@ def lift_clip(lifter: WholeSequenceLifter, keypoints: np.ndarray, scores: np.nda
                               'speed')
     swapped = np.zeros((len(keypoints), len(SWAP_CHAINS)), bool)
     if fix_swaps:
-        keypoints, swapped = fix_left_right_swaps(keypoints)
+        # detector swaps last a few frames; longer stretches are left as detected
+        keypoints, swapped = fix_left_right_swaps(
+            keypoints, max_swap_frames=max(1, int(round(0.25 * video_fps))))
         scores = np.array(scores, dtype=np.float64)
         for c, chain in enumerate(SWAP_CHAINS.values()):  # scores follow their keypoints
             left = [runningpose19().index(f'left_{j}') for j in chain]
