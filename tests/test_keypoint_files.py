@@ -16,7 +16,8 @@ from runningpose_mm.apis.keypoint_conversion import (MEDIAPIPE33_NAMES, source_k
 from runningpose_mm.apis.keypoint_files import KeypointFileError, read_keypoints_2d
 from runningpose_mm.apis.lifting import load_lifter
 from runningpose_mm.apis.video_lifting import lift_clip
-from runningpose_mm.mocap import sample_virtual_cameras, synthesize_run
+from runningpose_mm.mocap import (RunnerParams, VirtualRigConfig, sample_virtual_cameras,
+                                  synthesize_run)
 from runningpose_mm.skeleton import runningpose19
 
 from conftest import REPO
@@ -28,8 +29,10 @@ SK = runningpose19()
 def _source_keypoints(names, frames=40, seed=0):
     """A plausible moving person in a source keypoint set: the synthetic runner's joints
     projected, each source keypoint at the nearest runningpose19 joint (toes ahead)."""
-    run = synthesize_run(duration_s=frames / 30, rate_hz=30.0)
-    cam = sample_virtual_cameras(run.joints_m, 1, np.random.default_rng(seed))[0]
+    # a treadmill runner, framed in the middle: every keypoint inside the image
+    run = synthesize_run(RunnerParams(treadmill=True), duration_s=frames / 30, rate_hz=30.0)
+    cam = sample_virtual_cameras(run.joints_m, 1, np.random.default_rng(seed),
+                                 VirtualRigConfig(off_centre=0.0))[0]
     kp19 = cam.project_world(run.joints_m)
     pick = {'ear': 'head', 'eye': 'head', 'nose': 'head', 'mouth': 'head', 'heel': 'ankle',
             'toe': 'forefoot', 'foot_index': 'forefoot', 'pinky': 'wrist', 'index': 'wrist',
