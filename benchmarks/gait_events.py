@@ -67,9 +67,11 @@ def row(name, ic, to, ct, cadence_err, n_missed=0):
 def main():
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument('--runners', type=int, default=20)
-    parser.add_argument('--shared-data', default=osp.join(osp.dirname(REPO), 'shared', 'data'))
-    parser.add_argument('--seed', type=int, default=0)
+    parser.add_argument('--runners', type=int, default=20,
+                        help='synthetic runners per row')
+    parser.add_argument('--shared-data', default=osp.join(osp.dirname(REPO), 'shared', 'data'),
+                        help='folder of the real mocap (Hamner, Qualisys)')
+    parser.add_argument('--seed', type=int, default=0, help='seed of the runners and cameras')
     parser.add_argument('--lifter', nargs='+', metavar='CONFIG CHECKPOINT',
                         help="a lifter config and checkpoint, or 'released'")
     args = parser.parse_args()

@@ -79,13 +79,16 @@ def run(name, trials, noise, args):
 def main():
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument('--work-dir', default=osp.join(REPO, 'work_dirs', 'bench_accuracy'))
-    parser.add_argument('--shared-data', default=osp.join(osp.dirname(REPO), 'shared', 'data'))
-    parser.add_argument('--epochs', type=int, default=15)
+    parser.add_argument('--work-dir', default=osp.join(REPO, 'work_dirs', 'bench_accuracy'),
+                        help='datasets, logs and checkpoints')
+    parser.add_argument('--shared-data', default=osp.join(osp.dirname(REPO), 'shared', 'data'),
+                        help='folder of the real mocap')
+    parser.add_argument('--epochs', type=int, default=15, help='epochs of each recipe')
     parser.add_argument('--gamma', type=float, default=0.85, help='learning-rate decay per epoch')
-    parser.add_argument('--synthetic', type=int, default=60)
-    parser.add_argument('--seed', type=int, default=0)
-    parser.add_argument('--only', nargs='+', choices=['baseline', 'ours_clean', 'ours_noisy'])
+    parser.add_argument('--synthetic', type=int, default=60, help='synthetic training runners')
+    parser.add_argument('--seed', type=int, default=0, help='seed of data and training')
+    parser.add_argument('--only', nargs='+', choices=['baseline', 'ours_clean', 'ours_noisy'],
+                        help='run only these recipes')
     args = parser.parse_args()
     os.makedirs(args.work_dir, exist_ok=True)
     results = {}

@@ -69,11 +69,15 @@ def mmpose_per_frame(config, state_dict, keypoints, image_size, frames):
 def main():
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument('--config', default=osp.join(REPO, 'configs', 'runningpose_tcn_243frm.py'))
-    parser.add_argument('--mmpose-frames', type=int, default=300)
-    parser.add_argument('--minutes', type=float, default=10.0)
+    parser.add_argument('--config', default=osp.join(REPO, 'configs', 'runningpose_tcn_243frm.py'),
+                        help='lifter config (random weights)')
+    parser.add_argument('--mmpose-frames', type=int, default=300,
+                        help="frames timed through MMPose's per-frame path")
+    parser.add_argument('--minutes', type=float, default=10.0,
+                        help='length of the generated 2D sequence')
     parser.add_argument('--fps', type=float, default=60.0, help='video frame rate')
-    parser.add_argument('--pipeline-frames', type=int, default=0)
+    parser.add_argument('--pipeline-frames', type=int, default=0,
+                        help='also time the whole video pipeline on this many frames')
     args = parser.parse_args()
     import torch
     cfg = load_config(args.config)

@@ -88,7 +88,7 @@ def main(argv=None):
                         help='image size of a keypoint file that does not carry it')
     parser.add_argument('--out', help='output folder (default: <input>_gait)')
     parser.add_argument('--grf', help='OpenSim .mot force plates to validate contacts against')
-    parser.add_argument('--title', default=None)
+    parser.add_argument('--title', default=None, help='title of the HTML report')
     add_inferencer_arguments(parser)  # for a video or keypoint INPUT
     args = parser.parse_args(argv)
     if not osp.isfile(args.input):

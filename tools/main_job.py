@@ -42,8 +42,10 @@ def section(title):
 def main():
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument('--work-dir', default=osp.join(REPO, 'work_dirs', 'main_job'))
-    parser.add_argument('--shared-data', default=osp.join(osp.dirname(REPO), 'shared', 'data'))
+    parser.add_argument('--work-dir', default=osp.join(REPO, 'work_dirs', 'main_job'),
+                        help='datasets, logs, checkpoints and reports')
+    parser.add_argument('--shared-data', default=osp.join(osp.dirname(REPO), 'shared', 'data'),
+                        help='folder of the real mocap and real-video 2D')
     parser.add_argument('--synthetic', type=int, default=24, help='synthetic training runners')
     parser.add_argument('--clip-seconds', type=float, default=120.0,
                         help='length of the generated clip for the lifting speed check')

@@ -22,10 +22,12 @@ def parse_args():
     parser.add_argument('checkpoint', help='checkpoint file (.pth)')
     parser.add_argument('--work-dir', help='where logs go (default: work_dirs/<config>)')
     parser.add_argument('--out', help='also write the metrics to this JSON file')
-    parser.add_argument('--cfg-options', nargs='+', default=None, metavar='KEY=VALUE')
+    parser.add_argument('--cfg-options', nargs='+', default=None, metavar='KEY=VALUE',
+                        help='override config entries')
     parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'],
-                        default='none')
-    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+                        default='none', help='job launcher for distributed testing')
+    parser.add_argument('--local_rank', '--local-rank', type=int, default=0,
+                        help='set by the launcher')
     args = parser.parse_args()
     os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
     return args

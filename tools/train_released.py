@@ -73,16 +73,18 @@ def build(args, data_dir):
 def main():
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument('--shared-data', default=osp.join(osp.dirname(REPO), 'shared', 'data'))
-    parser.add_argument('--work-dir', default=osp.join(REPO, 'work_dirs', 'released'))
+    parser.add_argument('--shared-data', default=osp.join(osp.dirname(REPO), 'shared', 'data'),
+                        help='folder of the real mocap')
+    parser.add_argument('--work-dir', default=osp.join(REPO, 'work_dirs', 'released'),
+                        help='datasets, logs and checkpoints')
     parser.add_argument('--hold-out', default='Tindra2',
                         help="real trial kept out for testing ('' trains on all)")
-    parser.add_argument('--minutes', type=float, default=45.0, help='training time budget')
-    parser.add_argument('--synthetic', type=int, default=150, help='synthetic runners')
+    parser.add_argument('--minutes', type=float, default=36.0, help='training time budget')
+    parser.add_argument('--synthetic', type=int, default=200, help='synthetic runners')
     parser.add_argument('--seconds', type=float, default=4.0, help='per synthetic runner')
     parser.add_argument('--cameras', type=int, default=4, help='per synthetic runner')
     parser.add_argument('--real-cameras', type=int, default=80, help='per real trial')
-    parser.add_argument('--seed', type=int, default=0)
+    parser.add_argument('--seed', type=int, default=0, help='seed of runners, cameras and noise')
     parser.add_argument('--export', action='store_true',
                         help='write the best checkpoint into runningpose_mm/released/')
     args = parser.parse_args()

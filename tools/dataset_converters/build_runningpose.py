@@ -58,7 +58,8 @@ def parse_args(argv=None):
     parser.add_argument('--shared-data', help='add the real trials of shared/data')
     parser.add_argument('--synthetic', type=int, default=0,
                         help='synthetic runners for training (+1/4 as many for validation)')
-    parser.add_argument('--synthetic-seconds', type=float, default=4.0)
+    parser.add_argument('--synthetic-seconds', type=float, default=4.0,
+                        help='length of each synthetic runner')
     parser.add_argument('--fps', type=float, default=50.0, help='target frame rate')
     parser.add_argument('--cameras', type=int, default=8, help='virtual cameras per trial')
     parser.add_argument('--real-cameras', type=int,
@@ -68,10 +69,10 @@ def parse_args(argv=None):
                         'instead of virtual cameras')
     parser.add_argument('--noise', choices=['none', 'detector'], default='none',
                         help='corrupt 2D like a detector (jitter, dropouts, swaps)')
-    parser.add_argument('--seed', type=int, default=0)
+    parser.add_argument('--seed', type=int, default=0, help='seed of runners, cameras and noise')
     parser.add_argument('--max-gap', type=int, default=10,
                         help='fill marker gaps up to this many frames')
-    parser.add_argument('--no-progress', action='store_true')
+    parser.add_argument('--no-progress', action='store_true', help='no progress bar')
     return parser.parse_args(argv)
 
 
