@@ -26,7 +26,7 @@ from runningpose_mm.apis.inferencer import (add_inferencer_arguments,  # noqa: E
                                             inferencer_from_args, input_errors)
 from runningpose_mm.apis.keypoint_files import KEYPOINT_FILE_EXTENSIONS  # noqa: E402
 from runningpose_mm.gait import (GaitInputError, analyse_gait, match_events,  # noqa: E402
-                                 upright_from_camera, write_report)
+                                 upright_from_camera, upright_lifted, write_report)
 from runningpose_mm.mocap import (MarkerMap, MissingJointWarning, contacts_from_grf,  # noqa: E402
                                   joints_from_markers, read_markers)
 
@@ -41,8 +41,7 @@ def load_input(path, marker_map, args=None):
         result = inferencer.infer(path) if ext in VIDEO_EXTENSIONS else \
             inferencer.lift_keypoints(path, args.fps, args.image_size)
         lifted = result['predictions']
-        joints = upright_from_camera(lifted.keypoints_3d, lifted.root)
-        return np.where(lifted.valid[:, None, None], joints, np.nan), lifted.fps, 0.0
+        return upright_lifted(lifted), lifted.fps, 0.0
     if ext == '.npz':
         with np.load(path) as data:
             if 'keypoints_3d' in data and 'fps' in data:  # tools/infer.py output

@@ -12,7 +12,8 @@ from .keypoint_conversion import conversion_matrix, to_runningpose19
 from .keypoint_files import Keypoints2D
 from .lifting import load_lifter
 from .outputs import write_all
-from .video_lifting import lift_clip, select_main_track
+from .video_lifting import lift_clip, main_runner_keypoints
+from .weights import WeightsUnavailableError, resolve_weights
 
 
 def _inference_models() -> dict:
@@ -28,10 +29,6 @@ class VideoInputError(ValueError):
     """A video that cannot be read or holds nothing to analyse."""
 
 
-class WeightsUnavailableError(FileNotFoundError):
-    """Model weights that are neither on disk nor downloadable here."""
-
-
 def resolve_config(config: str) -> str:
     """``mmpose::relative/path.py`` -> the file inside the installed mmpose package."""
     if config.startswith('mmpose::'):
@@ -44,35 +41,6 @@ def resolve_config(config: str) -> str:
     if not osp.isfile(config):
         raise FileNotFoundError(f'config {config} does not exist')
     return config
-
-
-def resolve_weights(weights: Optional[str], what: str) -> Optional[str]:
-    """A local checkpoint path, or a URL fetched into the torch hub cache.
-
-    Raises:
-        WeightsUnavailableError: the file is missing or cannot be downloaded; the message
-            names the file and how to provide it.
-    """
-    if weights is None:
-        return None
-    if not weights.startswith(('http://', 'https://')):
-        if not osp.isfile(weights):
-            raise WeightsUnavailableError(f'{what} weights {weights} do not exist')
-        return weights
-    from torch.hub import get_dir
-    cached = osp.join(get_dir(), 'checkpoints', osp.basename(weights))
-    if osp.isfile(cached):
-        return cached
-    try:
-        from torch.hub import download_url_to_file
-        os.makedirs(osp.dirname(cached), exist_ok=True)
-        download_url_to_file(weights, cached, progress=True)
-        return cached
-    except Exception as exc:  # no network, proxy, 404 ...
-        raise WeightsUnavailableError(
-            f'{what} weights are not on this machine and could not be downloaded ({exc}).\n'
-            f'  needed: {weights}\n  fetch it on a machine with internet and either put it '
-            f'at {cached} or pass its local path (--{what.replace(" ", "-")}-weights)') from exc
 
 
 @INFERENCERS.register_module(name='runningpose')
@@ -132,7 +100,7 @@ class RunningPoseInferencer:
         self.dataset_2d = self.pose2d.model.dataset_meta['dataset_name']
         conversion_matrix(self.dataset_2d)  # a 2D model without feet fails here, early
 
-    def lift_keypoints(self, keypoints: Union[str, 'Keypoints2D'], fps: Optional[float] = None,
+    def lift_keypoints(self, keypoints: Union[str, Keypoints2D], fps: Optional[float] = None,
                        image_size: Optional[Tuple[int, int]] = None,
                        keypoint_set: Optional[str] = None, pred_out_dir: Optional[str] = None,
                        max_gap_s: float = 0.2) -> dict:
@@ -151,12 +119,13 @@ class RunningPoseInferencer:
         data = keypoints if isinstance(keypoints, Keypoints2D) else \
             read_keypoints_2d(keypoints, fps, image_size, keypoint_set)
         kp, sc = to_runningpose19(data.keypoints, data.scores, data.keypoint_set)
-        if not np.isfinite(kp).all(axis=(1, 2)).any():
+        complete = np.isfinite(kp).all(axis=(1, 2))
+        if not complete.any():
             raise VideoInputError(f'{data.source}: no frame has every runningpose19 keypoint '
                                   '(feet and head included)')
         lifted = lift_clip(self.lifter, kp, sc, data.fps, data.image_size, max_gap_s=max_gap_s)
         lifted.meta.update(keypoints_file=data.source, pose2d_dataset=data.keypoint_set,
-                           frames_with_runner=int(np.isfinite(kp).all(axis=(1, 2)).sum()),
+                           frames_with_runner=int(complete.sum()),
                            notes=list(data.notes))
         files = {}
         if pred_out_dir:
@@ -252,15 +221,11 @@ class RunningPoseInferencer:
                                   'keypoint files with lift_keypoints()')
         frames, rate, (w, h) = self.open_video(inputs, fps)
         people = self.detect_2d(frames(), show_progress)
-        chosen = select_main_track(people)
-        if (chosen < 0).all():
-            raise VideoInputError(f'no person detected in {inputs if isinstance(inputs, str) else "the frames"}')
-        kp = np.full((len(people), 19, 2), np.nan)
-        sc = np.zeros((len(people), 19))
-        for t, i in enumerate(chosen):
-            if i >= 0:
-                kp[t], sc[t] = to_runningpose19(people[t][i]['keypoints'],
-                                                people[t][i]['keypoint_scores'], self.dataset_2d)
+        if not any(people):
+            raise VideoInputError('no person detected in '
+                                  f'{inputs if isinstance(inputs, str) else "the frames"}')
+        raw, raw_scores, chosen = main_runner_keypoints(people)
+        kp, sc = to_runningpose19(raw, raw_scores, self.dataset_2d)
         lifted = lift_clip(self.lifter, kp, sc, rate, (w, h), max_gap_s=max_gap_s)
         lifted.meta.update(video=inputs if isinstance(inputs, str) else None,
                            pose2d_dataset=self.dataset_2d, frames_with_runner=int((chosen >= 0).sum()))

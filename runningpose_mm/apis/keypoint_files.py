@@ -25,7 +25,7 @@ from typing import Optional, Tuple
 import numpy as np
 
 from .keypoint_conversion import MEDIAPIPE33_NAMES, source_keypoint_names
-from .video_lifting import select_main_track
+from .video_lifting import main_runner_keypoints
 
 #: keypoint count -> keypoint set, where the count alone tells it
 _SET_BY_COUNT = {26: 'halpe26', 33: 'mediapipe33', 133: 'coco_wholebody', 17: 'coco'}
@@ -111,13 +111,7 @@ def _read_mmpose_json(path: str):
         raise KeypointFileError(f'{path}: no person in any frame')
     if len(counts) > 1:
         raise KeypointFileError(f'{path}: instances with different keypoint counts {counts}')
-    count = counts.pop()
-    chosen = select_main_track(frames)
-    kp = np.full((len(frames), count, 2), np.nan)
-    sc = np.zeros((len(frames), count))
-    for t, i in enumerate(chosen):
-        if i >= 0:
-            kp[t], sc[t] = frames[t][i]['keypoints'], frames[t][i]['keypoint_scores']
+    kp, sc, _ = main_runner_keypoints(frames)
     multi = sum(len(p) > 1 for p in frames)
     notes = [f'{multi} frame(s) with several people: the main runner is the longest, most '
              'confident track'] if multi else []

@@ -14,6 +14,8 @@ from mmengine.config import Config, ConfigDict
 
 from mmpose.registry import MODELS
 
+from .weights import resolve_weights
+
 
 def normalize_keypoints_2d(keypoints: np.ndarray, image_size: Tuple[int, int]) -> np.ndarray:
     """Pixels -> the lifter's input space, exactly as in training:
@@ -222,8 +224,6 @@ def load_lifter(config: Optional[str] = None, weights: Optional[str] = None,
         return WholeSequenceLifter(cfg.model, None, device=device, fps=rate,
                                    meta=lifter_meta(rate))
     from mmengine.runner import CheckpointLoader
-
-    from .inferencer import resolve_weights
     path = resolve_weights(weights, 'lifter')
     try:
         checkpoint = CheckpointLoader.load_checkpoint(path, map_location='cpu')

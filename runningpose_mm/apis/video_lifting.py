@@ -74,6 +74,30 @@ def select_main_track(frames: Sequence[List[dict]], iou_threshold: float = 0.3,
 SWAP_CHAINS = {'legs': ('knee', 'ankle', 'forefoot'), 'arms': ('elbow', 'wrist')}
 
 
+def _chain_indices(chain) -> Tuple[List[int], List[int]]:
+    """runningpose19 indices of a limb chain's left and right joints."""
+    sk = runningpose19()
+    return [sk.index(f'left_{j}') for j in chain], [sk.index(f'right_{j}') for j in chain]
+
+
+def apply_swaps(values: np.ndarray, swapped: np.ndarray) -> np.ndarray:
+    """Exchange left and right of each chain in the frames marked swapped.
+
+    Args:
+        values (np.ndarray): (T, 19, ...) per-keypoint values (positions, scores).
+        swapped (np.ndarray): (T, len(SWAP_CHAINS)) bool, from ``fix_left_right_swaps``.
+
+    Returns:
+        np.ndarray: a copy with the marked chains exchanged.
+    """
+    out = np.array(values, copy=True)
+    for c, chain in enumerate(SWAP_CHAINS.values()):
+        left, right = _chain_indices(chain)
+        rows = np.flatnonzero(swapped[:, c])
+        out[np.ix_(rows, left + right)] = out[np.ix_(rows, right + left)]
+    return out
+
+
 def fix_left_right_swaps(keypoints: np.ndarray, switch_cost: float = 0.05,
                          keep_cost: float = 0.01, max_swap_frames: Optional[int] = None
                          ) -> Tuple[np.ndarray, np.ndarray]:
@@ -103,8 +127,7 @@ def fix_left_right_swaps(keypoints: np.ndarray, switch_cost: float = 0.05,
     scale = float(np.nanmedian(torso)) if np.isfinite(torso).any() else 1.0
     swapped = np.zeros((len(kp), len(SWAP_CHAINS)), bool)
     for c, chain in enumerate(SWAP_CHAINS.values()):
-        left = [sk.index(f'left_{j}') for j in chain]
-        right = [sk.index(f'right_{j}') for j in chain]
+        left, right = _chain_indices(chain)
         views = [kp[:, left + right], kp[:, right + left]]  # state 0: as detected, 1: swapped
         num = len(kp)
         cost = np.array([0.0, keep_cost])
@@ -125,9 +148,31 @@ def fix_left_right_swaps(keypoints: np.ndarray, switch_cost: float = 0.05,
             for a, b in gap_runs(swapped[:, c]):
                 if b - a > max_swap_frames:
                     swapped[a:b, c] = False
-        rows = np.flatnonzero(swapped[:, c])
-        kp[np.ix_(rows, left + right)] = kp[np.ix_(rows, right + left)]
-    return kp, swapped
+    return apply_swaps(kp, swapped), swapped
+
+
+def main_runner_keypoints(frames: Sequence[List[dict]]
+                          ) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The main runner's keypoints in every frame (``select_main_track``).
+
+    Args:
+        frames: per frame, the people found (``bbox``, ``keypoints`` (K, 2),
+            ``keypoint_scores`` (K,)); at least one person somewhere.
+
+    Returns:
+        tuple: (T, K, 2) keypoints (NaN where the runner is not seen), (T, K) scores (0
+        there) and the (T,) instance index per frame (-1 where absent).
+    """
+    chosen = select_main_track(frames)
+    found = next(frames[t][i] for t, i in enumerate(chosen) if i >= 0)
+    num_keypoints = len(found['keypoints'])
+    keypoints = np.full((len(frames), num_keypoints, 2), np.nan)
+    scores = np.zeros((len(frames), num_keypoints))
+    for t, i in enumerate(chosen):
+        if i >= 0:
+            keypoints[t] = frames[t][i]['keypoints']
+            scores[t] = frames[t][i]['keypoint_scores']
+    return keypoints, scores, chosen
 
 
 def fill_2d_gaps(keypoints: np.ndarray, scores: np.ndarray, max_gap_frames: int,
@@ -212,12 +257,7 @@ def lift_clip(lifter: WholeSequenceLifter, keypoints: np.ndarray, scores: np.nda
         # detector swaps last a few frames; longer stretches are left as detected
         keypoints, swapped = fix_left_right_swaps(
             keypoints, max_swap_frames=max(1, int(round(0.25 * video_fps))))
-        scores = np.array(scores, dtype=np.float64)
-        for c, chain in enumerate(SWAP_CHAINS.values()):  # scores follow their keypoints
-            left = [runningpose19().index(f'left_{j}') for j in chain]
-            right = [runningpose19().index(f'right_{j}') for j in chain]
-            rows = np.flatnonzero(swapped[:, c])
-            scores[np.ix_(rows, left + right)] = scores[np.ix_(rows, right + left)]
+        scores = apply_swaps(np.asarray(scores, dtype=np.float64), swapped)  # follow them
     kp, sc, valid = fill_2d_gaps(keypoints, scores, int(round(max_gap_s * video_fps)))
     out = np.full((len(kp), 19, 3), np.nan)
     root = np.full((len(kp), 3), np.nan) if lifter.has_trajectory else None

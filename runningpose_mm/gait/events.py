@@ -200,6 +200,23 @@ def is_pelvis_relative(joints_m: np.ndarray) -> bool:
     return len(root) > 1 and float(np.ptp(root, axis=0).max()) < 1e-6
 
 
+def pelvis_heading(joints_m: np.ndarray) -> np.ndarray:
+    """Unit horizontal (x, y) direction the pelvis faces (z up): the median right -> left
+    hip vector turned -90 deg about z.
+
+    Raises:
+        GaitInputError: no frame has both hips.
+    """
+    sk = runningpose19()
+    joints_m = np.asarray(joints_m)
+    across = joints_m[:, sk.index('left_hip'), :2] - joints_m[:, sk.index('right_hip'), :2]
+    across = across[np.isfinite(across).all(axis=1)]
+    if not len(across):
+        raise GaitInputError('cannot tell the running direction: no hips')
+    a = np.median(across, axis=0)
+    return np.array([a[1], -a[0]]) / np.linalg.norm(a)
+
+
 def _foot_points(joints_m: np.ndarray):
     """side -> list of (name, (T, 3) positions) of the foot points with samples."""
     sk = runningpose19()
@@ -230,18 +247,17 @@ def ground_height(joints_m: np.ndarray, rate_hz: float,
     Returns:
         np.ndarray: (T,) ground height in the input's frame (NaN where no foot is seen).
     """
-    heights = []
-    for points in _foot_points(np.asarray(joints_m, dtype=np.float64)).values():
-        for _, x in points:
-            heights.append(x[:, 2] - np.nanpercentile(x[:, 2], floor_percentile))
-    if not heights:
+    joints_m = np.asarray(joints_m, dtype=np.float64)
+    lowest = None  # the lowest point of either foot above its own planted height
+    for side in ('left', 'right'):
+        try:
+            clearance, _ = foot_clearance(joints_m, side, floor_percentile)
+        except GaitInputError:
+            continue
+        lowest = clearance if lowest is None else np.fmin(lowest, clearance)
+    if lowest is None:
         raise GaitInputError('no ankle or forefoot samples: the ground cannot be found')
-    stacked = np.stack(heights)
-    lowest = np.where(np.isfinite(stacked).any(axis=0),
-                      np.nanmin(np.where(np.isfinite(stacked), stacked, np.inf), axis=0),
-                      np.nan)
-    ground = highest_curve_below(lowest, max_second_difference=GRAVITY / rate_hz**2)
-    return ground
+    return highest_curve_below(lowest, max_second_difference=GRAVITY / rate_hz**2)
 
 
 def _running_median(values: np.ndarray, window: int) -> np.ndarray:
@@ -267,14 +283,8 @@ def ground_speed_fraction(joints_m: np.ndarray, rate_hz: float) -> Dict[str, np.
         dict: side -> (T,) speed of the slower foot point over the ground / running
         speed (0 = planted); NaN where unknown.
     """
-    sk = runningpose19()
     joints = np.asarray(joints_m, dtype=np.float64)
-    across = joints[:, sk.index('left_hip'), :2] - joints[:, sk.index('right_hip'), :2]
-    across = across[np.isfinite(across).all(axis=1)]
-    if not len(across):
-        raise GaitInputError('cannot tell the running direction: no hips')
-    a = np.median(across, axis=0)
-    forward = np.array([a[1], -a[0]]) / np.linalg.norm(a)
+    forward = pelvis_heading(joints)
     velocity = {side: np.stack([np.gradient(x[:, :2] @ forward, 1 / rate_hz)
                                 for _, x in points], axis=1)
                 for side, points in _foot_points(joints).items() if points}

@@ -35,7 +35,7 @@ from typing import Dict, List, Optional
 import numpy as np
 
 from ..skeleton import runningpose19
-from .events import GaitEvents, GaitInputError, detect_foot_events
+from .events import GaitEvents, GaitInputError, detect_foot_events, pelvis_heading
 
 SK = runningpose19()
 STEP_MEASURES = ('step_time_s', 'stride_time_s', 'contact_time_s', 'flight_time_s',
@@ -132,13 +132,11 @@ def running_direction(joints: np.ndarray) -> np.ndarray:
         shift = root[ok][-1] - root[ok][0]
         if np.linalg.norm(shift) > 0.5:
             return shift / np.linalg.norm(shift)
-    across = _joint(joints, 'left_hip')[:, :2] - _joint(joints, 'right_hip')[:, :2]
-    across = across[np.isfinite(across).all(axis=1)]
-    if not len(across):
-        raise GaitInputError('cannot tell the running direction: no pelvis motion and no hips')
-    a = np.median(across, axis=0)
-    forward = np.array([a[1], -a[0]])  # left-pointing vector turned -90 deg about z
-    return forward / np.linalg.norm(forward)
+    try:
+        return pelvis_heading(joints)
+    except GaitInputError:
+        raise GaitInputError('cannot tell the running direction: no pelvis motion and no '
+                             'hips') from None
 
 
 def _interp(t, values, at):
@@ -209,9 +207,8 @@ def analyse_gait(joints_m: np.ndarray, rate_hz: float, global_trajectory: Option
             step['flight_time_s'] = np.nan
             unmeasured['flight_time_s'] = step_reason or (
                 'toe-off not seen' if to is None else 'no flight before the next contact')
+        # alternating pairs: after a step to the other foot, the next pair returns here
         stride_reason = step_reason or _pair_problem(events, nxt, after)
-        if stride_reason is None and after[1] != side:
-            stride_reason = 'feet do not alternate'
         if stride_reason is None:
             step['stride_time_s'] = float(after[0] - ic)
             strides.append((side, float(ic), step['to_s'], float(after[0])))
@@ -397,3 +394,15 @@ def upright_from_camera(keypoints_cam: np.ndarray, root_cam: Optional[np.ndarray
     if root_cam is not None:
         pose = pose + np.asarray(root_cam, dtype=np.float64)[:, None]
     return np.stack([pose[..., 0], pose[..., 2], -pose[..., 1]], axis=-1)
+
+
+def upright_lifted(lifted) -> np.ndarray:
+    """The z-up joints of a lifted clip (``apis.outputs.LiftedSequence``: camera frame,
+    with or without a root trajectory), camera assumed upright; NaN where nothing was
+    lifted (``lifted.valid`` False), so gaps stay gaps.
+
+    Returns:
+        np.ndarray: (T, 19, 3) metres.
+    """
+    joints = upright_from_camera(lifted.keypoints_3d, lifted.root)
+    return np.where(np.asarray(lifted.valid)[:, None, None], joints, np.nan)

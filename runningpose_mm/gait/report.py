@@ -221,8 +221,7 @@ def gait_report_from_lifted(lifted, out_dir: str, title: str = 'Running gait rep
     Returns:
         tuple: (GaitAnalysis, paths of the written files).
     """
-    from .metrics import analyse_gait, upright_from_camera
-    joints = upright_from_camera(lifted.keypoints_3d, lifted.root)
-    joints = np.where(np.asarray(lifted.valid)[:, None, None], joints, np.nan)
+    from .metrics import analyse_gait, upright_lifted
+    joints = upright_lifted(lifted)
     analysis = analyse_gait(joints, lifted.fps)
     return analysis, write_report(analysis, joints, lifted.fps, out_dir, title, source)

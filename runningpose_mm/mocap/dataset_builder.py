@@ -291,6 +291,9 @@ def format_summary(summary: dict) -> str:
         lines.append(f"{f'synthetic x{len(ts)}':<24}{split:<7}"
                      f"{sum(t['frames_mocap'] for t in ts):>13}{sum(t['frames'] for t in ts):>11}"
                      f"{ts[0]['cameras']:>6}  none / 0.0% (rigid model)")
+    if summary.get('skipped_incomplete_2d'):
+        lines.append('left out (marker set lacks joints, 2D inputs would have holes): ' +
+                     ', '.join(summary['skipped_incomplete_2d']))
     for split, s in summary['splits'].items():
         real = [t for t in s['trials'] if not t.startswith('synthetic_')]
         n_syn = len(s['trials']) - len(real)
