@@ -75,7 +75,7 @@ def main():
         print(f'real mocap: {len(trials)} trials from {args.shared_data}')
     else:
         print(f'no real mocap at {args.shared_data}: synthetic runner only '
-              '(a kinematic model, not real data)')
+              '(a model, not real data)')
     trials += synthetic_trials(args.synthetic, 'train', seed=0)
     trials += synthetic_trials(max(1, args.synthetic // 4), 'val', seed=1)
     if not any(t.split == 'test' for t in trials):

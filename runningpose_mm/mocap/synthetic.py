@@ -1,4 +1,4 @@
-"""A kinematic synthetic runner: 19-keypoint 3D running with exactly known foot contacts.
+"""A synthetic runner: 19-keypoint 3D running with exactly known foot contacts.
 
 This is a model, not data. It exists so that demos and tests have a runner whose
 initial-contact and toe-off times are known exactly, with varied anthropometrics,
@@ -14,24 +14,28 @@ Model (sagittal plane per leg, world z up, running along +x, left = +y):
 - Gait timing: stride time = 2 x 60 / cadence, contact time = duty factor x stride time
   (duty < 0.5, so each step has a flight phase), right contacts at t0 + k stride, left
   contacts half a stride later.
-- Stance: the foot is a rigid heel-ankle-forefoot triangle that rolls over the ground
-  with the heel (pitch > 0) or forefoot (pitch <= 0) as the fixed pivot, so the contact
-  point never slides. Foot pitch follows the strike pattern: rearfoot lands toes-up
-  (+15 deg), midfoot flat, forefoot toes-down (-12 deg); all leave at -40 deg. The ankle
-  lands ahead of the hip by a fraction of the stance distance (overstride).
-- Knee flexion in stance follows published running curves (Novacheck 1998, Gait Posture
-  7:77): about 18 deg at contact, a peak of about 45 deg near mid-stance, about 20 deg at
-  toe-off. The hip height in stance is what that knee angle and the rolling foot imply
-  (two-link inverse kinematics), so the stance foot stays exactly on the ground.
-- Flight: the pelvis follows a ballistic parabola (gravity 9.81 m/s^2) between toe-off
-  of one foot and initial contact of the other. (The pelvis height is kinematic: it
-  follows the stance legs exactly and has velocity kinks at contacts that a real body,
-  which gravity alone pulls down, does not have.)
+- Stance: the foot rolls over the ground without sliding, about the heel (pitch > 0),
+  the forefoot, then the toes (a rocker ahead of the forefoot, reached at 45 deg heel
+  rise; the forefoot point lifts 1.8 cm by toe-off, as on Hamner's treadmill runner:
+  1.2-1.8 cm at the force plates' toe-off). Foot pitch follows the strike pattern:
+  rearfoot lands toes-up (+15 deg), midfoot flat, forefoot toes-down (-12 deg); all
+  leave at -55 deg.
+- Pelvis height: physical. The pelvis falls freely in flight (a parabola under gravity,
+  9.81 m/s^2) and dips like a spring-mass in stance (``z_c - A sin(pi s)``, with ``A``
+  such that the vertical velocity is continuous at contact and toe-off): the ground
+  pushes and never pulls, and there are no velocity kinks (an earlier kinematic pelvis
+  had 0.6-1.9 m/s jumps, 80 g, which no body has and which the root-relative gait
+  events could not follow). The stance foot is placed under the hip so that the knee
+  is flexed by ``knee_contact_deg`` at contact and ``knee_toe_off_deg`` at toe-off;
+  the overstride and the mid-stance knee (about 40-60 deg) follow from that, the speed,
+  the contact time and the legs (two-link inverse kinematics).
 - Swing: the ankle follows a cubic spline relative to the hip through the toe-off
   position, a heel-recovery point behind and above (higher when faster), a forward
   reach point, and the next contact position, landing with a downward speed
-  (``touchdown_speed_mps``, about 0.5-1 m/s at the heel in running); the knee comes from
-  inverse kinematics.
+  (``touchdown_speed_mps``, about 0.5-1 m/s at the heel in running) while still moving
+  forward over the ground (``touchdown_forward_fraction`` of the running speed:
+  0.46-0.95 on the Hamner treadmill trials at the force-plate contact); the knee comes
+  from inverse kinematics.
 - Trunk leans forward by ``trunk_lean_deg``; arms swing opposite to the same-side thigh
   with the elbow flexed about 80 deg.
 - Treadmill runs are the same motion with the forward progression removed.
@@ -60,15 +64,14 @@ class RunnerParams:
     cadence_spm: float = 172.0
     duty_factor: float = 0.35
     strike: str = 'rearfoot'
-    overstride_fraction: float = 0.38
     knee_contact_deg: float = 18.0
-    knee_stance_peak_deg: float = 45.0
     knee_toe_off_deg: float = 20.0
     trunk_lean_deg: float = 8.0
     step_width_m: float = 0.08
     arm_swing_gain: float = 0.7
     elbow_flexion_deg: float = 80.0
     touchdown_speed_mps: float = 0.6
+    touchdown_forward_fraction: float = 0.55
     treadmill: bool = False
     proportions: Dict[str, float] = field(default_factory=dict)
 
@@ -138,27 +141,97 @@ def _smoothstep(x):
     return x * x * (3 - 2 * x)
 
 
-def _knee_flexion_stance(s, p: RunnerParams):
-    """Knee flexion (rad) over stance phase s in [0, 1]: contact -> peak at 0.45 -> toe-off."""
-    rise = p.knee_contact_deg + (p.knee_stance_peak_deg - p.knee_contact_deg) * \
-        np.sin(0.5 * np.pi * np.clip(s / 0.45, 0, 1))
-    fall = p.knee_toe_off_deg + (p.knee_stance_peak_deg - p.knee_toe_off_deg) * \
-        np.cos(0.5 * np.pi * np.clip((s - 0.45) / 0.55, 0, 1))
-    return np.deg2rad(np.where(s <= 0.45, rise, fall))
+def _leg_length(knee_deg, thigh, shank):
+    """Hip-ankle distance of a two-link leg with the knee flexed by ``knee_deg``."""
+    knee = np.deg2rad(knee_deg)
+    return np.sqrt(thigh**2 + shank**2 + 2 * thigh * shank * np.cos(knee))
+
+
+def _stance_placement(ankle_dx, ankle_z, dip, lateral, thigh, shank, p: RunnerParams):
+    """Where the stance foot is under the hip, and the hip height at contact.
+
+    The stance ankle's path relative to the hip is ``ankle_dx + shift`` forwards; the
+    pelvis is at ``z_c`` at contact and toe-off (a symmetric flight) and dips by
+    ``dip sin(pi s)`` in between. ``shift`` and ``z_c`` are chosen so that the landing
+    knee is flexed by ``knee_contact_deg`` and the push-off knee by ``knee_toe_off_deg``
+    (the foot lands ahead of the hip as far as these two allow: the overstride follows
+    from the speed, the contact time and the leg).
+
+    Args:
+        ankle_dx, ankle_z (np.ndarray): (S,) the stance ankle's forward offset from the
+            hip (before ``shift``) and its height over stance phase s = linspace(0, 1, S).
+
+    Returns:
+        tuple: (shift, z_c) in metres.
+    """
+    land = _leg_length(p.knee_contact_deg, thigh, shank)
+    push = _leg_length(p.knee_toe_off_deg, thigh, shank)
+
+    def z_contact(shift):
+        return ankle_z[0] + np.sqrt(land**2 - lateral**2 - (ankle_dx[0] + shift)**2)
+
+    def push_excess(shift):  # > 0: the push-off leg would have to be longer
+        return np.hypot(np.hypot(ankle_dx[-1] + shift, lateral),
+                        z_contact(shift) - ankle_z[-1]) - push
+
+    reach = np.sqrt(land**2 - lateral**2)
+    lo, hi = 0.02 - ankle_dx[0], 0.95 * reach - ankle_dx[0]
+    if push_excess(hi) > 0:
+        raise ValueError(f'runner parameters are infeasible: the stance foot travels '
+                         f'{np.ptp(ankle_dx):.2f} m under the hip, the leg is '
+                         f'{thigh + shank:.2f} m (lower speed x contact time)')
+    if push_excess(lo) < 0:
+        shift = lo
+    else:
+        for _ in range(60):
+            mid = 0.5 * (lo + hi)
+            lo, hi = (mid, hi) if push_excess(mid) > 0 else (lo, mid)
+        shift = hi
+    z_c = z_contact(shift)
+    # no stance instant may need a longer leg than the leg has
+    flat = (ankle_dx + shift)**2 + lateral**2
+    room = np.sqrt(np.maximum((0.995 * (thigh + shank))**2 - flat, 0.0))
+    s = np.linspace(0, 1, len(ankle_dx))
+    return shift, min(z_c, float(np.min(ankle_z + dip * np.sin(np.pi * s) + room)))
+
+
+def _pelvis_height(t, step, tc, z_c):
+    """Pelvis height at times ``t`` (s after a contact; a contact every ``step`` s).
+
+    Physical in the vertical: in flight the pelvis falls under gravity alone, so a
+    symmetric flight of ``tf = step - tc`` leaves the ground at ``u = g tf / 2`` upwards and
+    lands at ``u`` downwards; in stance it dips like a spring-mass (``z_c - A sin(pi s)``,
+    ``A = u tc / pi``), so the velocity is continuous at both ends and the ground only
+    pushes.
+    """
+    u = GRAVITY * (step - tc) / 2
+    phase = np.mod(t, step)
+    tau = phase - tc
+    return np.where(phase > tc, z_c + u * tau - 0.5 * GRAVITY * tau**2,
+                    z_c - _stance_dip(step, tc) * np.sin(np.pi * np.clip(phase / tc, 0, 1)))
+
+
+def _stance_dip(step, tc):
+    """How far the pelvis sinks in stance (see ``_pelvis_height``)."""
+    return GRAVITY * (step - tc) / 2 * tc / np.pi
 
 
 def _foot_pitch_stance(s, p: RunnerParams):
-    """Foot pitch (rad) over stance: strike pitch -> flat -> heel rise to -40 deg."""
+    """Foot pitch (rad) over stance: strike pitch -> flat -> heel rise to -55 deg."""
     strike = _STRIKE_PITCH_DEG[p.strike]
     settle = 0.15 if strike >= 0 else 0.25
     heel_off = 0.55
     pitch = strike * (1 - _smoothstep(s / settle)) + \
-        -40.0 * _smoothstep((s - heel_off) / (1 - heel_off))
+        -55.0 * _smoothstep((s - heel_off) / (1 - heel_off))
     return np.deg2rad(pitch)
 
 
 class _Foot:
-    """Rigid sagittal foot: heel, ankle and forefoot points relative to the ankle."""
+    """Sagittal foot: heel, ankle and forefoot points relative to the ankle, and a toe
+    rocker ahead of the forefoot that the foot rolls over at the end of push-off."""
+
+    #: pitch (deg, heel up) where the roll passes from the metatarsal heads to the toes
+    TOE_ROLL_DEG = 45.0
 
     def __init__(self, height_m, foot, ankle_height):
         self.ankle_height = ankle_height
@@ -169,15 +242,26 @@ class _Foot:
         fraction = runningpose19().forefoot_fraction
         self.forefoot = np.array([(fraction - 0.2) * foot,
                                   self.forefoot_height - self.ankle_height])
+        # the toes (a rigid foot would push them into the ground as the heel rises; they
+        # bend instead): a pivot at the toe tip that meets the ground at TOE_ROLL_DEG
+        reach = 0.9 * (1.0 - fraction) * foot  # forefoot -> just behind the toe tip
+        self.toe = self.forefoot + reach * np.array(
+            [1.0, np.tan(np.deg2rad(self.TOE_ROLL_DEG))])
 
     def stance_ankle(self, flat_ankle_x, pitch):
-        """Ankle (x, z) of a foot rolling about heel (pitch > 0) or forefoot (pitch <= 0),
-        whose flat position has the ankle at ``flat_ankle_x``."""
+        """Ankle (x, z) of a foot rolling about the heel (pitch > 0), the forefoot, then the
+        toes (pitch < -TOE_ROLL_DEG), whose flat position has the ankle at
+        ``flat_ankle_x``."""
         pitch = np.asarray(pitch, dtype=np.float64)
-        pivot_rel = np.where(pitch[:, None] > 0, self.heel, self.forefoot)  # (N, 2)
-        pivot = np.array([flat_ankle_x, self.ankle_height]) + pivot_rel
-        ankle_rel = -pivot_rel
-        return pivot + np.einsum('nij,nj->ni', _rot(pitch), ankle_rel)
+        flat_ankle = np.array([flat_ankle_x, self.ankle_height])
+        roll = -np.deg2rad(self.TOE_ROLL_DEG)
+        toe_ground = flat_ankle + self.forefoot + _rot(roll) @ (self.toe - self.forefoot)
+        heel_down = pitch[:, None] > 0
+        on_toes = pitch[:, None] < roll
+        pivot_rel = np.where(heel_down, self.heel, np.where(on_toes, self.toe,
+                                                            self.forefoot))  # (N, 2)
+        pivot = np.where(on_toes, toe_ground, flat_ankle + pivot_rel)
+        return pivot + np.einsum('nij,nj->ni', _rot(pitch), -pivot_rel)
 
 
 def _two_link_knee(hip, ankle, thigh, shank, forward):
@@ -234,49 +318,17 @@ def synthesize_run(params: Optional[RunnerParams] = None,
                              for k in range(first_k, last_k + 1)])
                 for s, off in sides.items()}
 
-    # stance of every contact: flat-foot ankle x, and the hip height it implies
-    overstride = p.overstride_fraction * v * tc
+    # stance: the rolling foot's ankle relative to the hip (the same in every contact),
+    # placed under the hip so that the knee angles at contact and toe-off hold
     ns = 41
     s_grid = np.linspace(0, 1, ns)
     pitch_stance = _foot_pitch_stance(s_grid, p)
-    knee_stance = _knee_flexion_stance(s_grid, p)
-    leg_len = np.sqrt(thigh**2 + shank**2 + 2 * thigh * shank * np.cos(knee_stance))
-    stance_hip_z = []  # (time grid, hip z) per contact, all sides
-    stance = {}
-    for side, cs in contacts.items():
-        stance[side] = []
-        for ic, to in cs:
-            # ankle ahead of the hip by `overstride` at contact
-            ankle0 = foot.stance_ankle(0.0, pitch_stance[:1])[0]
-            flat_x = v * ic + overstride - ankle0[0]
-            ankle = foot.stance_ankle(flat_x, pitch_stance)  # (ns, 2)
-            times = ic + s_grid * tc
-            dx = ankle[:, 0] - v * times
-            horizontal = np.sqrt(dx**2 + lateral_offset**2)
-            d = np.maximum(leg_len, horizontal + 1e-3)
-            if np.any(horizontal >= thigh + shank):
-                raise ValueError(f'runner parameters are infeasible: the stance foot is '
-                                 f'{np.abs(dx).max():.2f} m from the hip, the leg is '
-                                 f'{thigh + shank:.2f} m (lower speed x contact time or '
-                                 'overstride)')
-            hip_z = ankle[:, 1] + np.sqrt(d**2 - horizontal**2)
-            stance[side].append((times, ankle, flat_x))
-            stance_hip_z.append((times, hip_z))
-
-    # pelvis height: stance from IK, flight ballistic between consecutive stances
-    stance_hip_z.sort(key=lambda item: item[0][0])
-    knots_t, knots_z = [], []
-    for i, (times, hip_z) in enumerate(stance_hip_z):
-        knots_t.append(times)
-        knots_z.append(hip_z)
-        if i + 1 < len(stance_hip_z):
-            t_a, z_a = times[-1], hip_z[-1]
-            t_b, z_b = stance_hip_z[i + 1][0][0], stance_hip_z[i + 1][1][0]
-            tf = np.linspace(t_a, t_b, 12)[1:-1]
-            tau, T = tf - t_a, t_b - t_a
-            knots_t.append(tf)
-            knots_z.append(z_a + (z_b - z_a) * tau / T + 0.5 * GRAVITY * tau * (T - tau))
-    root_z = np.interp(t, np.concatenate(knots_t), np.concatenate(knots_z))
+    ankle_ref = foot.stance_ankle(0.0, pitch_stance)
+    shift, z_c = _stance_placement(ankle_ref[:, 0] - v * tc * s_grid, ankle_ref[:, 1],
+                                   _stance_dip(step, tc), lateral_offset, thigh, shank, p)
+    stance = {side: [(ic + s_grid * tc, foot.stance_ankle(v * ic + shift, pitch_stance),
+                      v * ic + shift) for ic, _ in cs] for side, cs in contacts.items()}
+    root_z = _pelvis_height(t - t0, step, tc, z_c)
     root_x = v * t
 
     forward3 = np.array([1.0, 0.0, 0.0])
@@ -335,15 +387,18 @@ def _swing(t, times_a, ankle_a, times_b, ankle_b, p, H, v, pitch_stance, ankle_x
     start = ankle_a[-1] - [v * t_to, 0.0]
     end = ankle_b[0] - [v * t_ic, 0.0]
     recovery_height = min(0.12 * H + 0.045 * H * v, 0.45 * H)
-    via_t = np.array([t_to, t_to + 0.3 * T, t_to + 0.75 * T, t_ic])
-    via_x = np.array([start[0], start[0] + 0.12 * H, end[0] + 0.06 * H, end[0]])
-    via_z = np.array([start[1], recovery_height, end[1] + 0.06 * H, end[1]])
     # ankle velocity relative to the hip: stance ankle moves back at ~-v when it leaves
-    # and arrives moving back slowly (swing retraction)
     vel_to = (ankle_a[-1] - ankle_a[-2]) / (times_a[-1] - times_a[-2]) - [v, 0.0]
-    # the foot lands moving down (heel touchdown speed; stance then starts at rest)
+    # it lands moving down (heel touchdown speed) and still moving forward over the
+    # ground (``touchdown_forward_fraction`` of the running speed), and stops at contact
     vel_ic = (ankle_b[1] - ankle_b[0]) / (times_b[1] - times_b[0]) - \
-        [v, p.touchdown_speed_mps]
+        [v * (1 - p.touchdown_forward_fraction), p.touchdown_speed_mps]
+    via_t = np.array([t_to, t_to + 0.3 * T, t_to + 0.75 * T, t_ic])
+    # the foot reaches ahead of its landing place and is pulled back only just before
+    # contact: its speed over the ground stays near the running speed until then, as
+    # measured (Hamner treadmill trials, 20 ms before the force-plate contact)
+    via_x = np.array([start[0], start[0] + 0.12 * H, end[0] + 0.02 * H, end[0]])
+    via_z = np.array([start[1], recovery_height, end[1] + 0.06 * H, end[1]])
     spline_x = CubicSpline(via_t, via_x, bc_type=((1, vel_to[0]), (1, vel_ic[0])))
     spline_z = CubicSpline(via_t, via_z, bc_type=((1, vel_to[1]), (1, vel_ic[1])))
     ts = t[inside]
@@ -384,25 +439,29 @@ def _upper_body(joints, idx, root, thigh_angle, p: RunnerParams, H):
 
 def sample_runner_params(rng: np.random.Generator, treadmill: Optional[bool] = None) -> RunnerParams:
     """Random runner for training augmentation: height 1.50-2.00 m with each segment's
-    proportion varied (SD 5 %), 2.5-7 m/s, cadence rising with speed, duty factor falling
-    with speed, all strike patterns."""
+    proportion varied (SD 5 %), 2.5-7 m/s, cadence rising with speed, the ground covered
+    in a contact growing slowly with speed and leg length (so the duty factor falls with
+    speed), all strike patterns."""
     speed = rng.uniform(2.5, 7.0)
+    height = rng.uniform(1.5, 2.0)
     cadence = float(np.clip(150 + 7.0 * speed + rng.normal(0, 6), 150, 215))
-    duty = float(np.clip(0.42 - 0.022 * speed + rng.normal(0, 0.02), 0.22, 0.45))
+    # the ground covered during a contact grows slowly with speed and with leg length
+    # (about 0.75 m at 2.5 m/s to 1 m at 7 m/s for a 1.75 m runner)
+    stance_m = (height / 1.75) * (0.62 + 0.055 * speed) * rng.normal(1.0, 0.05)
+    duty = float(np.clip(stance_m / speed * cadence / 120, 0.2, 0.45))
     return RunnerParams(
-        height_m=rng.uniform(1.5, 2.0),
+        height_m=height,
         speed_mps=speed,
         cadence_spm=cadence,
         duty_factor=duty,
         strike=str(rng.choice(['rearfoot', 'midfoot', 'forefoot'], p=[0.6, 0.25, 0.15])),
-        overstride_fraction=rng.uniform(0.32, 0.45),
         knee_contact_deg=rng.uniform(12, 24),
-        knee_stance_peak_deg=rng.uniform(38, 50),
         knee_toe_off_deg=rng.uniform(14, 26),
         trunk_lean_deg=rng.uniform(2, 14),
         step_width_m=rng.uniform(0.0, 0.12),
         arm_swing_gain=rng.uniform(0.4, 0.9),
         elbow_flexion_deg=rng.uniform(65, 100),
+        touchdown_forward_fraction=rng.uniform(0.35, 0.95),
         treadmill=bool(rng.random() < 0.3) if treadmill is None else treadmill,
         # segment proportions differ between people by about 5 % (SD)
         proportions={name: float(np.clip(rng.normal(1.0, 0.05), 0.85, 1.15))
