@@ -8,9 +8,8 @@ Rows, each in the world frame (mocap, or 3D with a root trajectory) and, marked
 trajectory branch gives; the ground is rebuilt, see ``gait.events``):
 
 1. Synthetic runners (random anthropometrics, 2.5-7 m/s, all strike patterns, treadmill
-   and overground) at 25, 50, 100 and 250 frames/s against the model's exact events.
-   (The synthetic pelvis is kinematic, with velocity kinks at contacts that no body
-   has; the pelvis rows on it measure that as much as the method.)
+   and overground; rolling feet, a pelvis that falls freely in flight) at 25, 50, 100
+   and 250 frames/s against the model's exact events.
 2. The Hamner treadmill trials against the force-plate contacts (vertical force > 50 N).
    Their marker set has no ankle markers, so contacts come from the forefoot alone.
 3. The Qualisys sprint starts (no force plates): pelvis-relative events against the

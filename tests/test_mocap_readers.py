@@ -88,7 +88,9 @@ def test_the_tools_take_the_rate_of_a_file_that_stores_none(tmp_path):
         assert ('read at 170 Hz' in out.stdout) == (rate is None)
         cadence[rate] = json.load(open(tmp_path / f'r{rate}' / 'gait.json'))['summary'][
             'cadence_spm']
-    assert cadence[85] == pytest.approx(cadence[None] / 2, rel=1e-6)
+    # timing scales with the rate (not exactly: the event detection's windows are in
+    # seconds, so at half the rate it sees the same frames over twice the time)
+    assert cadence[85] == pytest.approx(cadence[None] / 2, rel=0.03)
     builder = osp.join(REPO, 'tools', 'dataset_converters', 'build_runningpose.py')
     out = subprocess.run([sys.executable, builder, '--out', str(tmp_path / 'd'), '--cameras',
                           '1', '--no-progress', '--trial',

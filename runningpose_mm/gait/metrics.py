@@ -192,7 +192,12 @@ def analyse_gait(joints_m: np.ndarray, rate_hz: float, global_trajectory: Option
         unmeasured = {}
         nxt = timeline[k + 1] if k + 1 < len(timeline) else None
         after = timeline[k + 2] if k + 2 < len(timeline) else None
-        step_reason = _pair_problem(events, (ic, side), nxt)
+        step_reason = _pair_problem(events, (ic, side, to), nxt)
+        if step_reason is None and k > 0:
+            # a contact that began while the other foot was still down is no running step
+            previous = _pair_problem(events, timeline[k - 1], (ic, side, to))
+            if previous is not None and previous.startswith('both feet'):
+                step_reason = previous
         if to is None:
             unmeasured['contact_time_s'] = 'toe-off not seen (missing samples or sequence end)'
         step['contact_time_s'] = float(to - ic) if to is not None else np.nan
@@ -265,15 +270,24 @@ def _contact_timeline(events: GaitEvents) -> List[tuple]:
     return sorted(timeline)
 
 
+#: both feet down together for longer than this is not running (standing, walking, a
+#: block start): running has no double support, and event timing noise is far smaller
+DOUBLE_SUPPORT_S = 0.05
+
+
 def _pair_problem(events: GaitEvents, first, second) -> Optional[str]:
     """Why the interval between two consecutive initial contacts is not a step (None if
-    it is one)."""
+    it is one). ``first`` and ``second`` are timeline entries (time, side[, toe-off])."""
     if first is None or second is None:
         return 'no next initial contact in the sequence'
     if second[1] == first[1]:
         return 'feet do not alternate (a contact of the other foot was not seen)'
     if events.gap_between(first[0], second[0]):
         return 'missing samples before the next initial contact'
+    toe_off = first[2] if len(first) > 2 else None
+    if toe_off is not None and toe_off - second[0] > DOUBLE_SUPPORT_S:
+        return (f'both feet on the ground for {1000 * (toe_off - second[0]):.0f} ms (not '
+                'running: standing, walking or a start)')
     return None
 
 
