@@ -196,6 +196,13 @@ def test_too_short_for_a_stride_is_partial_not_fabricated():
     assert analysis.partial
     assert 'stride_time_s' not in analysis.summary
     assert any('partial' in w for w in analysis.warnings)
+    # a cadence from one step is printed with what it rests on
+    run = synthesize_run(RunnerParams(), 0.8, 100)
+    analysis = analyse_gait(run.joints_m, 100)
+    assert analysis.summary['step_time_s']['n'] < 3
+    assert 'too few to trust' in analysis.format_summary().splitlines()[0]
+    full = analyse_gait(synthesize_run(RunnerParams(), 4.0, 100).joints_m, 100)
+    assert 'too few' not in full.format_summary()
 
 
 def test_standing_person_has_no_contacts():

@@ -504,20 +504,31 @@ def detect_foot_events(joints_m: np.ndarray, rate_hz: float,
     return GaitEvents(float(rate_hz), num_frames, feet, notes, gaps, frame)
 
 
-def _speed_initial_contact(t, speed_fraction, ic, level, reach_s=0.12):
+def _speed_initial_contact(t, speed_fraction, ic, level, reach_s=0.2, hold=1.5):
     """Initial contact where the foot's speed over the ground falls below ``level``
-    (nearest such crossing within ``reach_s`` of the clearance estimate ``ic``); None
-    when there is no such crossing."""
-    lo = max(0, int(np.searchsorted(t, ic - reach_s)))
+    within ``reach_s`` of the clearance estimate ``ic``: the earliest such crossing after
+    which the foot keeps moving with the ground (below ``hold`` x ``level``) up to the
+    estimate, else the nearest crossing; None when there is none.
+
+    (The earliest, because lifted feet often hover a few centimetres for some frames
+    after landing while already moving with the ground: the clearance estimate is then
+    late, and the nearest crossing a noise dip inside the contact.)"""
+    lo = max(0, int(np.searchsorted(t, ic - reach_s)) - 1)  # crossings that end inside
     hi = min(len(t) - 1, int(np.searchsorted(t, ic + reach_s)))
-    best = None
+    at = int(np.searchsorted(t, ic))
+    crossings = []
     for k in range(lo, hi):
         y0, y1 = speed_fraction[k], speed_fraction[k + 1]
         if np.isfinite(y0) and np.isfinite(y1) and y0 >= level > y1:
-            when = _crossing_time(t, speed_fraction, k, level)
-            if best is None or abs(when - ic) < abs(best - ic):
-                best = when
-    return best
+            crossings.append(k)
+    if not crossings:
+        return None
+    for k in crossings:
+        stretch = speed_fraction[k + 1:max(k + 2, at + 1)]
+        if np.all(np.nan_to_num(stretch, nan=np.inf) < hold * level):
+            return _crossing_time(t, speed_fraction, k, level)
+    when = [_crossing_time(t, speed_fraction, k, level) for k in crossings]
+    return min(when, key=lambda w: abs(w - ic))
 
 
 def match_events(detected: np.ndarray, truth: np.ndarray,

@@ -85,7 +85,10 @@ class GaitAnalysis:
         """The headline measures, one per line (mean, and left / right)."""
         lines = []
         cadence = self.summary.get('cadence_spm')
-        lines.append(f'cadence            {cadence:6.1f} steps/min' if cadence is not None
+        steps = self.summary.get('step_time_s', {}).get('n', 0)
+        few = '; too few to trust' if steps < 3 else ''
+        lines.append(f'cadence            {cadence:6.1f} steps/min (from {steps} '
+                     f"step{'s' if steps != 1 else ''}{few})" if cadence is not None
                      else 'cadence            not measured')
         for key, label, scale, unit in (('contact_time_s', 'contact time', 1000, 'ms'),
                                         ('flight_time_s', 'flight time', 1000, 'ms'),
