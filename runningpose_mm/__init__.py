@@ -11,6 +11,10 @@ import warnings
 warnings.filterwarnings('ignore', message='pkg_resources is deprecated', category=UserWarning)
 
 from .version import __version__  # noqa: E402
+from . import mmcv_ops  # noqa: E402
+
+mmcv_ops.install()  # before anything imports mmcv.ops: mmcv-lite gets its few ops
+
 from . import compat  # noqa: E402
 
 compat.apply_all()

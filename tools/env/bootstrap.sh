@@ -1,22 +1,40 @@
 #!/usr/bin/env bash
 # Create or repair the runningpose_mm environment, then print the path of its Python.
 #
-#   py=$(bash tools/env/bootstrap.sh)        # progress goes to stderr
+#   py=$(bash tools/env/bootstrap.sh)               # progress goes to stderr
+#   py=$(bash tools/env/bootstrap.sh --full-mmcv)   # mmcv with its compiled ops
 #
 # The environment is a virtualenv outside the repo, named after a hash of the lock files
-# (requirements/*.txt and build_mmcv.sh), so every clone on a machine shares it and a lock
-# change makes a new one. Source-built wheels (mmcv with ops, xtcocotools for numpy 2) are
-# cached next to it: only the first run on a machine pays the ~25 min mmcv build.
+# (requirements/*.txt and build_mmcv.sh) and the mmcv flavour, so every clone on a machine
+# shares it and a lock change makes a new one.
+#
+# mmcv flavours:
+#   default       mmcv-lite 2.1.0 (pure Python, from PyPI; a few minutes in all): the ops
+#                 our pipeline calls (nms for RTMDet) come from torchvision through
+#                 runningpose_mm.mmcv_ops, every other compiled op raises a clear error
+#   --full-mmcv   mmcv 2.1.0 built from the sdist with its C++ ops (about 25 minutes on
+#                 2 cores, cached as a wheel next to the environments): for training or
+#                 running other MMDet/MMPose models that need DeformConv, RoIAlign, ...
+#                 (also RUNNINGPOSE_FULL_MMCV=1)
 #
 # Environment variables:
-#   RUNNINGPOSE_HOME    cache root (default ~/.cache/runningpose_mm)
-#   RUNNINGPOSE_PYTHON  Python 3.11 interpreter to build the venv from (default python3.11)
+#   RUNNINGPOSE_HOME       cache root (default ~/.cache/runningpose_mm)
+#   RUNNINGPOSE_PYTHON     Python 3.11 interpreter to build the venv from (default python3.11)
+#   RUNNINGPOSE_FULL_MMCV  1: as --full-mmcv
 set -euo pipefail
 
+full_mmcv=${RUNNINGPOSE_FULL_MMCV:-0}
+for arg in "$@"; do
+    case $arg in
+        --full-mmcv) full_mmcv=1 ;;
+        -h|--help) sed -n '2,24p' "${BASH_SOURCE[0]}" >&2; exit 0 ;;
+        *) echo "[bootstrap] unknown option: $arg (see --help)" >&2; exit 2 ;;
+    esac
+done
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 home=${RUNNINGPOSE_HOME:-$HOME/.cache/runningpose_mm}
 lock_hash=$(cat "$repo"/requirements/*.txt "$repo"/tools/env/build_mmcv.sh | sha256sum | cut -c1-12)
-venv=$home/venv-$lock_hash
+if [ "$full_mmcv" = 1 ]; then venv=$home/venv-full-$lock_hash; else venv=$home/venv-$lock_hash; fi
 wheels=$home/wheels
 constraints=$repo/requirements/constraints.txt
 log() { echo "[bootstrap] $*" >&2; }
@@ -36,8 +54,17 @@ find_python() {
 }
 
 imports_work() {
-    "$venv/bin/python" - <<'EOF'
-import mmcv.ops, mmdet.apis, mmpose.apis, ezc3d, pytest, torch
+    # mmcv-lite needs the plugin's stand-in for the compiled ops before mmcv.ops loads
+    "$venv/bin/python" - "$repo" "$full_mmcv" <<'EOF'
+import importlib.util, sys
+spec = importlib.util.spec_from_file_location(
+    'mmcv_ops_check', sys.argv[1] + '/runningpose_mm/mmcv_ops.py')
+mmcv_ops = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(mmcv_ops)
+stand_in = mmcv_ops.install()
+assert stand_in == (sys.argv[2] != '1'), \
+    'expected ' + ('compiled mmcv ops' if sys.argv[2] == '1' else 'mmcv-lite')
+import mmcv, mmcv.ops, mmdet.apis, mmpose.apis, ezc3d, pytest, torch
 assert mmcv.__version__ == '2.1.0', mmcv.__version__
 EOF
 }
@@ -49,10 +76,29 @@ pip_install() {
         -c "$constraints" "$@" 2>&1 | { grep -v 'is ignored: it is neither a file' >&2 || true; }
 }
 
+compiler_check() {
+    # what building mmcv's C++ ops needs, named before a 25-minute build starts
+    local missing=()
+    command -v "${CXX:-g++}" >/dev/null 2>&1 || missing+=("a C++ compiler (${CXX:-g++})")
+    "$venv/bin/python" -c 'import os, sys, sysconfig; sys.exit(not os.path.isfile(os.path.join(sysconfig.get_paths()["include"], "Python.h")))' \
+        || missing+=("the Python 3.11 headers (Python.h)")
+    if [ ${#missing[@]} -gt 0 ]; then
+        log "ERROR: --full-mmcv builds mmcv's C++ ops from source, and this machine lacks:"
+        for item in "${missing[@]}"; do log "  - $item"; done
+        log "install them (Debian: apt install g++ python3.11-dev) or drop --full-mmcv"
+        log "(the default environment uses mmcv-lite and needs no compiler)"
+        return 1
+    fi
+}
+
 build_environment() {
-    local python
+    local python mmcv_wheel
     python=$(find_python)
-    log "creating $venv (first run on this machine: torch install ~3 min, mmcv build ~25 min)"
+    if [ "$full_mmcv" = 1 ]; then
+        log "creating $venv (mmcv with compiled ops: torch ~3 min, mmcv build ~25 min once)"
+    else
+        log "creating $venv (mmcv-lite: a few minutes, most of it torch)"
+    fi
     rm -rf "$venv"
     mkdir -p "$home" "$wheels"
     "$python" -m venv "$venv"
@@ -61,17 +107,23 @@ build_environment() {
     log "torch and torchvision"
     pip_install -r "$repo/requirements/torch.txt"
 
-    if ! ls "$wheels"/mmcv-2.1.0-*.whl >/dev/null 2>&1; then
-        log "building mmcv 2.1.0 with ops (about 25 minutes on 2 cores; cached afterwards in $wheels)"
-        PATH="$venv/bin:$PATH" bash "$repo/tools/env/build_mmcv.sh" "$wheels" >&2
+    if [ "$full_mmcv" = 1 ]; then
+        if ! ls "$wheels"/mmcv-2.1.0-*.whl >/dev/null 2>&1; then
+            compiler_check
+            log "building mmcv 2.1.0 with ops (about 25 minutes on 2 cores; cached afterwards in $wheels)"
+            PATH="$venv/bin:$PATH" bash "$repo/tools/env/build_mmcv.sh" "$wheels" >&2
+        fi
+        mmcv_wheel=$(ls "$wheels"/mmcv-2.1.0-*.whl)
+    else
+        mmcv_wheel=mmcv-lite==2.1.0
     fi
     if ! ls "$wheels"/xtcocotools-1.14.3-*.whl >/dev/null 2>&1; then
         log "building xtcocotools 1.14.3 against numpy 2"
         "$venv/bin/python" -m pip wheel --quiet --no-deps --no-binary xtcocotools \
             --no-build-isolation -c "$constraints" xtcocotools==1.14.3 -w "$wheels" >&2
     fi
-    log "mmcv, xtcocotools (cached wheels), runtime packages, mmpose (--no-deps)"
-    pip_install --no-deps "$wheels"/mmcv-2.1.0-*.whl "$wheels"/xtcocotools-1.14.3-*.whl
+    log "$(basename "$mmcv_wheel"), xtcocotools (cached wheel), runtime packages, mmpose (--no-deps)"
+    pip_install --no-deps "$mmcv_wheel" "$wheels"/xtcocotools-1.14.3-*.whl
     pip_install -r "$repo/requirements/runtime.txt" -r "$repo/requirements/tests.txt"
     pip_install --no-deps mmpose==1.3.2
     if ! imports_work >&2; then

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Build the mmcv wheel (with its C++ ops) against the torch of the active Python.
 #
-# Why this script exists: PyPI has mmcv 2.1.0 only as an sdist. MMDet 3.3.0 needs
-# mmcv < 2.2.0 and MMPose imports mmcv.ops, so mmcv-lite is not enough. torch 2.14's
-# headers need C++20, while mmcv 2.1.0's setup.py hard-codes -std=c++14 / -std=c++17;
-# the one patch below rewrites every such flag to -std=c++20. Nothing else changes.
+# Used by `bootstrap.sh --full-mmcv` only (the default environment is mmcv-lite with the
+# plugin's stand-in for the few ops it calls, runningpose_mm/mmcv_ops.py). PyPI has mmcv
+# 2.1.0 (MMDet 3.3.0 needs < 2.2.0) only as an sdist. torch 2.14's headers need C++20,
+# while mmcv 2.1.0's setup.py hard-codes -std=c++14 / -std=c++17; the one patch below
+# rewrites every such flag to -std=c++20. Nothing else changes.
 #
 # Usage: build_mmcv.sh OUT_DIR      (the wheel lands in OUT_DIR; about 25 min on 2 cores)
 set -euo pipefail
