@@ -11,6 +11,7 @@ from typing import Optional, Tuple
 import numpy as np
 import torch
 from mmengine.config import Config, ConfigDict
+from mmengine.registry import DefaultScope
 
 from mmpose.registry import MODELS
 
@@ -68,7 +69,10 @@ class WholeSequenceLifter:
         cfg['backbone']['use_stride_conv'] = False
         if cfg.get('traj_backbone'):
             cfg['traj_backbone']['use_stride_conv'] = False
-        self.model = MODELS.build(cfg)
+        # in MMPose's scope: a detector built before (MMDet's inferencer) leaves the
+        # default scope at 'mmdet', whose registry does not know the lifter
+        with DefaultScope.overwrite_default_scope('mmpose'):
+            self.model = MODELS.build(cfg)
         if state_dict is not None:
             self.model.load_state_dict(state_dict)
         self.model.to(device)
