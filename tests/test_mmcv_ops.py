@@ -141,3 +141,21 @@ def test_rtmdet_and_rtmpose_keypoints_identical(monkeypatch, tmp_path):
         for pa, pb in zip(a, b):
             np.testing.assert_array_equal(pa['bbox'], pb['bbox'])
             np.testing.assert_array_equal(pa['keypoints'], pb['keypoints'])
+
+
+def test_full_mmcv_without_a_compiler_says_what_is_missing(tmp_path):
+    """--full-mmcv on a machine without a C++ compiler stops before installing anything
+    and names what is missing; an unknown option is refused."""
+    import os
+    import subprocess
+    from conftest import REPO
+    script = os.path.join(REPO, 'tools', 'env', 'bootstrap.sh')
+    env = dict(os.environ, CXX='no-such-g++', RUNNINGPOSE_HOME=str(tmp_path / 'home'))
+    out = subprocess.run(['bash', script, '--full-mmcv'], env=env, capture_output=True,
+                         text=True, timeout=60)
+    assert out.returncode == 1
+    assert 'a C++ compiler (no-such-g++)' in out.stderr and 'drop --full-mmcv' in out.stderr
+    assert not list((tmp_path / 'home').glob('venv-*'))  # nothing was installed
+    out = subprocess.run(['bash', script, '--bogus'], capture_output=True, text=True,
+                         timeout=60)
+    assert out.returncode == 2 and 'unknown option: --bogus' in out.stderr

@@ -80,7 +80,7 @@ compiler_check() {
     # what building mmcv's C++ ops needs, named before a 25-minute build starts
     local missing=()
     command -v "${CXX:-g++}" >/dev/null 2>&1 || missing+=("a C++ compiler (${CXX:-g++})")
-    "$venv/bin/python" -c 'import os, sys, sysconfig; sys.exit(not os.path.isfile(os.path.join(sysconfig.get_paths()["include"], "Python.h")))' \
+    "$1" -c 'import os, sys, sysconfig; sys.exit(not os.path.isfile(os.path.join(sysconfig.get_paths()["include"], "Python.h")))' \
         || missing+=("the Python 3.11 headers (Python.h)")
     if [ ${#missing[@]} -gt 0 ]; then
         log "ERROR: --full-mmcv builds mmcv's C++ ops from source, and this machine lacks:"
@@ -94,6 +94,9 @@ compiler_check() {
 build_environment() {
     local python mmcv_wheel
     python=$(find_python)
+    if [ "$full_mmcv" = 1 ] && ! ls "$wheels"/mmcv-2.1.0-*.whl >/dev/null 2>&1; then
+        compiler_check "$python"  # before anything is installed
+    fi
     if [ "$full_mmcv" = 1 ]; then
         log "creating $venv (mmcv with compiled ops: torch ~3 min, mmcv build ~25 min once)"
     else
@@ -109,7 +112,6 @@ build_environment() {
 
     if [ "$full_mmcv" = 1 ]; then
         if ! ls "$wheels"/mmcv-2.1.0-*.whl >/dev/null 2>&1; then
-            compiler_check
             log "building mmcv 2.1.0 with ops (about 25 minutes on 2 cores; cached afterwards in $wheels)"
             PATH="$venv/bin:$PATH" bash "$repo/tools/env/build_mmcv.sh" "$wheels" >&2
         fi
