@@ -45,15 +45,23 @@ def test_treadmill_clip_cadence_contacts_and_symmetry(inferencer):
     assert 0.15 < summary['contact_time_s']['mean'] < 0.35
     assert 0.0 < summary['flight_time_s']['mean'] < 0.2
     assert summary['duty_factor']['mean'] < 0.5
-    # left and right bones of the lifted runner: the thighs agree within 10 %; the
-    # shanks, feet and arms (the far arm hidden, the swing foot blurred in most frames)
-    # within 20 % so far (measured 10, 13, 11 and 18 %: the issue's 10 % is not yet met)
+    # left and right bones of the lifted runner agree within 10 %, the forearms (the far
+    # arm hidden in nearly every frame) within 20 % (measured 2, 8, 2, 2 and 17 %)
     bones = SK.bone_lengths(lifted.keypoints_3d)
-    for bone, tolerance in (('hip-knee', 0.10), ('knee-ankle', 0.20), ('ankle-forefoot', 0.20),
-                            ('shoulder-elbow', 0.20), ('elbow-wrist', 0.20)):
+    for bone, tolerance in (('hip-knee', 0.10), ('knee-ankle', 0.10), ('ankle-forefoot', 0.10),
+                            ('shoulder-elbow', 0.10), ('elbow-wrist', 0.20)):
         left = np.median(bones[f'left_{bone.replace("-", "-left_")}'])
         right = np.median(bones[f'right_{bone.replace("-", "-right_")}'])
         assert abs(left - right) / max(left, right) < tolerance, (bone, left, right)
+    # five contacts read off the video frame by frame (shoe meets / leaves the belt;
+    # frames at 30 fps, halves where it happens between two frames): the detected ones
+    # within 2 frames (measured: within 1.6)
+    by_eye = [('right', 27.5, 35.0), ('left', 37.5, 46.0), ('right', 49.5, 56.5),
+              ('left', 59.5, 66.75), ('right', 91.5, 99.0)]
+    for side, ic, to in by_eye:
+        found = analysis.events.feet[side].contacts_s * data.fps
+        k = int(np.argmin(np.abs(found[:, 0] - ic)))
+        assert abs(found[k, 0] - ic) < 2 and abs(found[k, 1] - to) < 2, (side, found[k])
 
 
 def test_a_runner_leaving_the_frame_is_lifted_where_seen(inferencer):

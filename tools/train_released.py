@@ -1,6 +1,6 @@
 """The released lifter's recipe, end to end, in one command.
 
-    python tools/train_released.py --shared-data ../shared/data --minutes 45 \
+    python tools/train_released.py --shared-data ../shared/data [--epochs 5 | --minutes 45] \
         [--hold-out Tindra2] [--work-dir work_dirs/released] [--export]
 
 1. Dataset: every real trial of ``--shared-data`` whose marker set gives the whole
@@ -10,9 +10,9 @@
    2D. Validation: synthetic runners only (checkpoints are never selected on a real
    trial). With ``--hold-out TRIAL`` that trial is the test set (clean and detector-like
    2D), never trained on.
-2. Training (configs/runningpose_tcn_released.py, MMEngine Runner): an epoch timed on a
-   tenth of the windows sets how many epochs fit in ``--minutes``; the learning rate
-   decays tenfold over them.
+2. Training (configs/runningpose_tcn_released.py, MMEngine Runner): ``--epochs`` epochs,
+   or as many as fit in ``--minutes`` (an epoch timed on a tenth of the windows; the count
+   then depends on the machine and its load); the learning rate decays tenfold over them.
 3. Test on the held-out trial, clean and detector-like 2D: MPJPE, P-MPJPE, feet.
 4. ``--export``: the best checkpoint in half precision with its meta (frame rate,
    keypoints, recipe, figures) into ``runningpose_mm/released/``.
@@ -80,6 +80,9 @@ def main():
     parser.add_argument('--hold-out', default='Tindra2',
                         help="real trial kept out for testing ('' trains on all)")
     parser.add_argument('--minutes', type=float, default=36.0, help='training time budget')
+    parser.add_argument('--epochs', type=int,
+                        help='train exactly this many epochs (the released model: 5) instead '
+                        'of as many as --minutes allows on this machine')
     parser.add_argument('--synthetic', type=int, default=200, help='synthetic runners')
     parser.add_argument('--seconds', type=float, default=4.0, help='per synthetic runner')
     parser.add_argument('--cameras', type=int, default=4, help='per synthetic runner')
@@ -97,19 +100,23 @@ def main():
     roots = [f'{s}_dataloader.dataset.data_root={mixed}' for s in ('train', 'val', 'test')]
     quiet = ['default_hooks.logger.interval=200', 'log_level=WARNING']
     train_dir = osp.join(args.work_dir, 'train')
-    # a timed epoch on a tenth of the windows sets how many whole epochs fit
-    probe = build_runner(CONFIG, work_dir=osp.join(args.work_dir, 'probe'),
-                         cfg_options=roots + quiet + [
-                             'train_cfg.max_epochs=1', 'train_cfg.val_interval=100',
-                             'train_dataloader.dataset.subset_frac=0.1'])
-    start = time.perf_counter()
-    probe.train()
-    epoch_s = 10 * (time.perf_counter() - start)
-    epochs = max(2, int(args.minutes * 60 / epoch_s))
+    if args.epochs:
+        epochs = args.epochs
+    else:
+        # a timed epoch on a tenth of the windows sets how many whole epochs fit
+        probe = build_runner(CONFIG, work_dir=osp.join(args.work_dir, 'probe'),
+                             cfg_options=roots + quiet + [
+                                 'train_cfg.max_epochs=1', 'train_cfg.val_interval=100',
+                                 'train_dataloader.dataset.subset_frac=0.1'])
+        start = time.perf_counter()
+        probe.train()
+        epoch_s = 10 * (time.perf_counter() - start)
+        epochs = max(2, int(args.minutes * 60 / epoch_s))
+        print(f'one epoch about {epoch_s / 60:.1f} min '
+              f'({10 * len(probe.train_dataloader.dataset)} windows)', flush=True)
+        del probe
     gamma = 0.1 ** (1 / epochs)
-    print(f'one epoch about {epoch_s / 60:.1f} min ({10 * len(probe.train_dataloader.dataset)} '
-          f'windows) -> {epochs} epochs, lr x{gamma:.3f} per epoch', flush=True)
-    del probe
+    print(f'{epochs} epochs, lr x{gamma:.3f} per epoch', flush=True)
     runner = build_runner(CONFIG, work_dir=train_dir, cfg_options=roots + quiet + [
         f'train_cfg.max_epochs={epochs}', f'train_cfg.val_interval={max(1, epochs // 6)}',
         f'param_scheduler.0.end={epochs}', f'param_scheduler.0.gamma={gamma}'])

@@ -129,15 +129,16 @@ keypoints (pixels, normalised as in training) to pelvis-relative 3D in the camer
 - **Training data**: the real Qualisys trial(s) with whole skeletons except the held-out
   trial ({released.get('hold_out') or 'none'}), each through 80 virtual cameras (side,
   oblique, front and back views, landscape and portrait, 30-75 % person height, the
-  runner anywhere in the frame), and synthetic runners (kinematic model, 2.5-7 m/s, all
-  strike patterns, treadmill and overground, segment proportions varied by 5 %) through
+  runner anywhere in the frame), and synthetic runners (a model: feet that roll over
+  heel, forefoot and toes, a pelvis that falls freely in flight; 2.5-7 m/s, all strike
+  patterns, treadmill and overground, segment proportions varied by 5 %) through
   4 cameras each; half of the views with detector-like 2D (jitter, slow drift, dropouts,
   left/right limb swaps, far-side limbs jittered with low scores, constant per-joint
   offsets, larger at the hips). 2D is normalised by the image's longer side.
   Trials whose marker set lacks joints (Hamner: knees, head) are left out of the 2D
   inputs. {released.get('windows', '?')} training windows.
 - **Recipe**: `python tools/train_released.py --synthetic 200 --cameras 4 --real-cameras 80
-  --minutes 36 --export` ({released.get('epochs', '?')} epochs,
+  --epochs {released.get('epochs', '?')} --export` ({released.get('epochs', '?')} epochs,
   {released.get('train_minutes', '?')} min on 2 CPU cores).
 
 ## Held-out accuracy: {released.get('hold_out') or 'no held-out trial'}
