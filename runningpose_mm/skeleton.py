@@ -85,6 +85,22 @@ class Skeleton:
     def right_indices(self) -> List[int]:
         return [i for i, n in enumerate(self.names) if n.startswith('right_')]
 
+    def pelvis_heading(self, joints: np.ndarray) -> np.ndarray:
+        """Unit horizontal (x, y) direction the pelvis faces, z up: the median right ->
+        left hip vector turned -90 deg about z. The one definition of where a pose faces
+        (virtual cameras aim with it, the gait measures run along it).
+
+        Raises:
+            ValueError: no frame has both hips.
+        """
+        joints = np.asarray(joints)
+        across = joints[:, self.index('left_hip'), :2] - joints[:, self.index('right_hip'), :2]
+        across = across[np.isfinite(across).all(axis=1)]
+        if not len(across):
+            raise ValueError('cannot tell the running direction: no frame has both hips')
+        a = np.median(across, axis=0)
+        return np.array([a[1], -a[0]]) / np.linalg.norm(a)
+
     def bone_lengths(self, joints: np.ndarray) -> Dict[str, np.ndarray]:
         """Length of every link per frame.
 

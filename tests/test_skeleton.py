@@ -1,4 +1,7 @@
 """The runningpose19 definition, as MMPose parses it."""
+import numpy as np
+import pytest
+
 import runningpose_mm  # noqa: F401
 from runningpose_mm.skeleton import metainfo, runningpose19
 
@@ -46,3 +49,23 @@ def test_links_form_a_tree_with_ankle_to_forefoot():
 def test_mmpose_skeleton_links_include_the_feet():
     links = [tuple(link) for link in metainfo()['skeleton_links']]
     assert (6, 17) in links and (3, 18) in links
+
+
+def test_pelvis_heading_is_the_one_running_direction():
+    """Where a pose faces, for the cameras and the gait measures alike: a runner along +x
+    faces (1, 0); turned by 30 deg about the vertical, so is the heading; no hips, no
+    heading."""
+    from runningpose_mm.mocap import RunnerParams, synthesize_run
+    from runningpose_mm.gait.events import GaitInputError, pelvis_heading
+    sk = runningpose19()
+    joints = synthesize_run(RunnerParams(treadmill=True), 1.0, 50).joints_m
+    np.testing.assert_allclose(sk.pelvis_heading(joints), [1, 0], atol=1e-9)
+    a = np.deg2rad(30)
+    turn = np.array([[np.cos(a), -np.sin(a), 0], [np.sin(a), np.cos(a), 0], [0, 0, 1]])
+    np.testing.assert_allclose(sk.pelvis_heading(joints @ turn.T), [np.cos(a), np.sin(a)],
+                               atol=1e-9)
+    joints[:, [sk.index('left_hip'), sk.index('right_hip')]] = np.nan
+    with pytest.raises(ValueError, match='no frame has both hips'):
+        sk.pelvis_heading(joints)
+    with pytest.raises(GaitInputError, match='no frame has both hips'):
+        pelvis_heading(joints)

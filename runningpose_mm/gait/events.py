@@ -208,20 +208,15 @@ def is_pelvis_relative(joints_m: np.ndarray) -> bool:
 
 
 def pelvis_heading(joints_m: np.ndarray) -> np.ndarray:
-    """Unit horizontal (x, y) direction the pelvis faces (z up): the median right -> left
-    hip vector turned -90 deg about z.
+    """Unit horizontal (x, y) direction the pelvis faces (``Skeleton.pelvis_heading``).
 
     Raises:
         GaitInputError: no frame has both hips.
     """
-    sk = runningpose19()
-    joints_m = np.asarray(joints_m)
-    across = joints_m[:, sk.index('left_hip'), :2] - joints_m[:, sk.index('right_hip'), :2]
-    across = across[np.isfinite(across).all(axis=1)]
-    if not len(across):
-        raise GaitInputError('cannot tell the running direction: no hips')
-    a = np.median(across, axis=0)
-    return np.array([a[1], -a[0]]) / np.linalg.norm(a)
+    try:
+        return runningpose19().pelvis_heading(joints_m)
+    except ValueError as exc:
+        raise GaitInputError(str(exc)) from None
 
 
 def _foot_points(joints_m: np.ndarray):

@@ -10,6 +10,8 @@ from typing import List, Optional, Sequence, Tuple
 
 import numpy as np
 
+from ..skeleton import runningpose19
+
 
 @dataclass
 class Camera:
@@ -136,7 +138,7 @@ def sample_virtual_cameras(joints_world_m: np.ndarray, num_cameras: int,
     root = joints_world_m[frames, 0]
     direction = root[-1, :2] - root[0, :2]
     if np.linalg.norm(direction) < 0.5:  # treadmill or standing: use the pelvis heading
-        direction = _facing_direction(joints_world_m)
+        direction = runningpose19().pelvis_heading(joints_world_m)
     direction = direction / np.linalg.norm(direction)
     heading = np.arctan2(direction[1], direction[0])
     cameras = []
@@ -192,17 +194,6 @@ def _turn_towards(direction: np.ndarray) -> np.ndarray:
     cos = d[2]
     kx = np.array([[0, -k[2], k[1]], [k[2], 0, -k[0]], [-k[1], k[0], 0]])
     return np.eye(3) + sin * kx + (1 - cos) * kx @ kx
-
-
-def _facing_direction(joints_world_m: np.ndarray) -> np.ndarray:
-    """Median horizontal direction the pelvis faces (left hip -> right hip, turned)."""
-    # runningpose19: 1 right_hip, 4 left_hip; forward = up x (right - left) in a z-up frame
-    across = joints_world_m[:, 1, :2] - joints_world_m[:, 4, :2]
-    across = across[np.isfinite(across).all(axis=-1)]
-    if len(across) == 0:
-        raise ValueError('cannot tell the running direction: no hips and no displacement')
-    a = np.median(across, axis=0)
-    return np.array([-a[1], a[0]])  # (right) turned +90 deg about z
 
 
 def load_calibrated_cameras(path: str, subpixel_divisor: float = 64.0) -> List[Camera]:

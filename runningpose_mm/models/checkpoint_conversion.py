@@ -26,8 +26,13 @@ import torch
 from ..skeleton import runningpose19
 
 H36M_NUM_KEYPOINTS = 17
-# (ankle index, new forefoot index) in runningpose19
-_FOREFOOT_FROM_ANKLE = ((6, 17), (3, 18))
+
+
+def _forefoot_from_ankle():
+    """(ankle index, forefoot index) in runningpose19, per side."""
+    sk = runningpose19()
+    return tuple((sk.index(f'{side}_ankle'), sk.index(f'{side}_forefoot'))
+                 for side in ('left', 'right'))
 
 
 class CheckpointFormatError(ValueError):
@@ -96,7 +101,7 @@ def expand_17_to_19(state: Dict[str, torch.Tensor]) -> 'OrderedDict':
     w_in = state['backbone.expand_conv.conv.weight']  # (C, 2*17, k)
     new_in = torch.zeros(w_in.shape[0], 2 * 19, w_in.shape[2], dtype=w_in.dtype)
     new_in[:, :2 * 17] = w_in
-    for ankle, fore in _FOREFOOT_FROM_ANKLE:
+    for ankle, fore in _forefoot_from_ankle():
         half = 0.5 * w_in[:, 2 * ankle:2 * ankle + 2]
         new_in[:, 2 * ankle:2 * ankle + 2] = half
         new_in[:, 2 * fore:2 * fore + 2] = half
@@ -108,7 +113,7 @@ def expand_17_to_19(state: Dict[str, torch.Tensor]) -> 'OrderedDict':
         w = state[key]  # (3*17, ...) rows
         new = torch.zeros((3 * 19, ) + tuple(w.shape[1:]), dtype=w.dtype)
         new[:3 * 17] = w
-        for ankle, fore in _FOREFOOT_FROM_ANKLE:
+        for ankle, fore in _forefoot_from_ankle():
             new[3 * fore:3 * fore + 3] = w[3 * ankle:3 * ankle + 3]
         out[key] = new
     return out
