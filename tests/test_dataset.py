@@ -8,8 +8,9 @@ from mmengine.registry import init_default_scope
 import runningpose_mm  # noqa: F401
 from runningpose_mm.datasets import RandomFlipSequence, RunningPoseDataset
 from runningpose_mm.mocap.dataset_builder import (BuildConfig, build_dataset,
-                                                  format_summary, resample_joints,
-                                                  shared_data_trials, synthetic_trials)
+                                                  format_summary, shared_data_trials,
+                                                  synthetic_trials)
+from runningpose_mm.mocap.timeseries import resample_in_time
 from runningpose_mm.mocap.corruption import DetectorNoiseConfig, corrupt_keypoints_2d
 from runningpose_mm.skeleton import runningpose19
 
@@ -111,7 +112,7 @@ def test_resampling_is_exact_for_linear_motion():
     t = np.arange(171) / 170.0
     joints = np.zeros((171, 19, 3))
     joints[..., 0] = 3.0 * t[:, None]
-    out = resample_joints(joints, 170.0, 50.0)
+    out = resample_in_time(joints, 170.0, 50.0)
     assert out.shape[0] == 51
     np.testing.assert_allclose(out[:, 0, 0], 3.0 * np.arange(51) / 50.0, atol=1e-12)
 

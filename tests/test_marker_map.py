@@ -7,7 +7,7 @@ import pytest
 from runningpose_mm.mocap import (MarkerData, MarkerMap, MarkerMapError, MissingJointWarning,
                                   MocapFormatError, available_marker_maps,
                                   harrington_hip_centre, joints_from_markers, read_markers)
-from runningpose_mm.mocap.gaps import fill_short_gaps
+from runningpose_mm.mocap.timeseries import fill_short_gaps
 from runningpose_mm.skeleton import runningpose19
 
 from conftest import shared_file

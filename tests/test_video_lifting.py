@@ -201,3 +201,24 @@ def test_portrait_and_landscape_views_of_one_runner_give_the_same_input():
     np.testing.assert_allclose(portrait, landscape, atol=1e-6)
     # for landscape images it is MMPose's (x - w/2) / (w/2)
     np.testing.assert_allclose(landscape, (around_centre / 640).astype(np.float32), atol=1e-6)
+
+
+def test_one_gap_filler_and_one_resampler_for_joints_and_keypoints():
+    """Markers get a cubic fill, detector keypoints a straight line between the gap's
+    neighbours, through the same filler; 2D keypoints and 3D joints resample alike."""
+    from runningpose_mm.mocap.timeseries import fill_short_gaps, resample_in_time
+    t = np.arange(30, dtype=float)
+    curve = np.stack([t**2, t], axis=-1)[:, None]       # (30, 1, 2), curved in x
+    holed = curve.copy()
+    holed[10:13] = np.nan
+    cubic = fill_short_gaps(holed, 5)
+    linear = fill_short_gaps(holed, 5, method='linear')
+    np.testing.assert_allclose(cubic[10:13, 0, 0], t[10:13]**2, atol=1e-6)  # exact on t^2
+    np.testing.assert_allclose(linear[10:13, 0, 0], np.interp(t[10:13], [9, 13], [81, 169]))
+    with pytest.raises(ValueError, match="'cubic' or 'linear'"):
+        fill_short_gaps(holed, 5, method='spline')
+    kp = np.random.default_rng(0).normal(size=(31, 19, 2))
+    out = resample_in_time(kp, 30.0, 50.0)
+    new_t = np.arange(out.shape[0]) / 50.0
+    assert out.shape == (51, 19, 2)
+    np.testing.assert_allclose(out[:, 4, 1], np.interp(new_t, np.arange(31) / 30.0, kp[:, 4, 1]))

@@ -41,14 +41,15 @@ def held_out_check(lifter, shared_data: str, cameras: int = 4, seed: int = 0) ->
     import numpy as np
 
     from ..evaluation.functional import align_procrustes, mpjpe
-    from ..mocap.dataset_builder import (BuildConfig, project_sequence, resample_joints,
-                                         select_camera_views, shared_data_trials)
+    from ..mocap.dataset_builder import (BuildConfig, project_sequence, select_camera_views,
+                                         shared_data_trials)
+    from ..mocap.timeseries import resample_in_time
     from .video_lifting import lift_clip
     trial = next((t for t in shared_data_trials(shared_data) if t.name == 'Tindra2'), None)
     if trial is None:
         raise FileNotFoundError(f'Tindra2 not found in {shared_data}')
     data = trial.load_joints()
-    joints = resample_joints(data.joints_m, data.rate_hz, lifter.fps)
+    joints = resample_in_time(data.joints_m, data.rate_hz, lifter.fps)
     visible = np.isfinite(joints).all(axis=-1)
     config = BuildConfig(fps=lifter.fps, cameras_per_trial=cameras)
     views = select_camera_views(joints, visible, config, np.random.default_rng(seed),

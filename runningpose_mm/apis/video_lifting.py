@@ -12,8 +12,7 @@ from typing import List, Optional, Sequence, Tuple
 
 import numpy as np
 
-from ..mocap.dataset_builder import resample_joints
-from ..mocap.gaps import gap_runs
+from ..mocap.timeseries import fill_short_gaps, gap_runs, resample_in_time
 from ..skeleton import runningpose19
 from .lifting import WholeSequenceLifter
 from .outputs import LiftedSequence
@@ -200,13 +199,10 @@ def fill_2d_gaps(keypoints: np.ndarray, scores: np.ndarray, max_gap_frames: int,
     sc = np.array(scores, dtype=np.float64)
     missing = ~np.isfinite(kp).all(axis=-1) | ~(sc > min_score)
     kp[missing] = np.nan
-    t = np.arange(len(kp))
+    kp = fill_short_gaps(kp, max_gap_frames, method='linear')
+    filled = missing & np.isfinite(kp).all(axis=-1)
     for j in range(kp.shape[1]):
-        for a, b in gap_runs(missing[:, j]):
-            if a == 0 or b == len(kp) or b - a > max_gap_frames:
-                continue
-            w = ((t[a:b] - (a - 1)) / (b - (a - 1)))[:, None]
-            kp[a:b, j] = (1 - w) * kp[a - 1, j] + w * kp[b, j]
+        for a, b in gap_runs(filled[:, j]):
             sc[a:b, j] = 0.5 * min(sc[a - 1, j], sc[b, j])
     valid = np.isfinite(kp).all(axis=(1, 2))
     return kp, sc, valid
@@ -266,7 +262,7 @@ def lift_clip(lifter: WholeSequenceLifter, keypoints: np.ndarray, scores: np.nda
         if (b - a) / video_fps < min_segment_s:
             valid[a:b] = False
             continue
-        segment = resample_joints(kp[a:b], video_fps, model_fps)  # (T', 19, 2)
+        segment = resample_in_time(kp[a:b], video_fps, model_fps)  # (T', 19, 2)
         lifted = lifter(segment, image_size, with_trajectory=lifter.has_trajectory)
         poses, traj = lifted if lifter.has_trajectory else (lifted, None)
         t_model = t_video[a] + np.arange(len(poses)) / model_fps

@@ -64,7 +64,7 @@ from typing import Dict, List, Optional, Tuple
 import numpy as np
 
 from .ground import highest_curve_below
-from ..mocap.gaps import gap_runs
+from ..mocap.timeseries import gap_runs
 from ..skeleton import runningpose19
 
 GRAVITY = 9.81

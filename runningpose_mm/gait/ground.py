@@ -7,7 +7,7 @@ from typing import Optional
 
 import numpy as np
 
-from ..mocap.gaps import gap_runs
+from ..mocap.timeseries import gap_runs
 
 
 def highest_curve_below(upper: np.ndarray, max_second_difference: float,

@@ -15,7 +15,7 @@ import numpy as np
 
 from .cameras import Camera, VirtualRigConfig, sample_virtual_cameras
 from .corruption import DetectorNoiseConfig, corrupt_keypoints_2d
-from .gaps import gap_runs
+from .timeseries import gap_runs, resample_in_time
 from .marker_map import JointData, MarkerMap, joints_from_markers
 from .readers import read_markers
 from .synthetic import RunnerParams, synthesize_run
@@ -70,22 +70,6 @@ class TrialSource:
             warnings.simplefilter('ignore')  # missing joints are reported in the summary
             return joints_from_markers(markers, MarkerMap.load(self.marker_map),
                                        max_gap_frames=max_gap_frames)
-
-
-def resample_joints(joints: np.ndarray, rate_hz: float, target_hz: float) -> np.ndarray:
-    """Resample (T, K, 3) joints to ``target_hz`` by linear interpolation in time.
-
-    A sample is NaN where either neighbour is NaN (a gap is not bridged by resampling).
-    """
-    if abs(rate_hz - target_hz) < 1e-9:
-        return joints.copy()
-    duration = (joints.shape[0] - 1) / rate_hz
-    t_new = np.arange(int(np.floor(duration * target_hz + 1e-9)) + 1) / target_hz
-    pos = t_new * rate_hz
-    lo = np.clip(np.floor(pos).astype(int), 0, joints.shape[0] - 1)
-    hi = np.clip(lo + 1, 0, joints.shape[0] - 1)
-    w = (pos - lo)[:, None, None]
-    return (1 - w) * joints[lo] + w * joints[hi]
 
 
 @dataclass
@@ -213,7 +197,7 @@ def build_dataset(trials: Sequence[TrialSource], out_dir: str,
     for trial in bar:
         bar.set_postfix_str(trial.name)
         data = trial.load_joints(config.max_gap_frames)
-        joints = resample_joints(data.joints_m, data.rate_hz, config.fps)
+        joints = resample_in_time(data.joints_m, data.rate_hz, config.fps)
         visible = np.isfinite(joints).all(axis=-1)
         if config.complete_2d_only and not visible.any(axis=0).all():
             skipped.append(trial.name)

@@ -4,7 +4,7 @@ from typing import Dict, List, Tuple
 
 import numpy as np
 
-from .gaps import gap_runs
+from .timeseries import gap_runs
 from .markers import MocapFormatError
 from .readers import _open_text, _parse_float_row
 

@@ -122,7 +122,7 @@ class MarkerData:
 
         Longer gaps and gaps at the start or end stay NaN.
         """
-        from .gaps import fill_short_gaps
+        from .timeseries import fill_short_gaps
         return replace(self, positions=fill_short_gaps(self.positions, max_gap_frames))
 
     def missing_fraction(self) -> Dict[str, float]:

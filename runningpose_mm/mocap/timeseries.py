@@ -1,3 +1,5 @@
+"""Time series of samples (markers, joints, keypoints): gaps and resampling, one of each
+for every source."""
 import numpy as np
 from scipy.interpolate import CubicSpline
 
@@ -9,23 +11,29 @@ def gap_runs(missing: np.ndarray):
     return list(zip(edges[::2], edges[1::2]))
 
 
-def fill_short_gaps(values: np.ndarray, max_gap_frames: int) -> np.ndarray:
+def fill_short_gaps(values: np.ndarray, max_gap_frames: int,
+                    method: str = 'cubic') -> np.ndarray:
     """Fill interior NaN gaps of at most ``max_gap_frames`` samples along axis 0.
 
-    A cubic spline through the valid samples of each channel fills the gap; gaps longer
-    than ``max_gap_frames`` and gaps touching either end are left NaN (extrapolating a
-    marker is inventing it).
+    ``'cubic'`` (markers): a cubic spline through the valid samples of each channel fills
+    the gap (linear where a channel has fewer than 4 samples); ``'linear'`` (detector
+    keypoints, whose jitter a spline would swing with): a straight line between the
+    gap's neighbours. Gaps longer than ``max_gap_frames`` and gaps touching either end
+    are left NaN (extrapolating a marker is inventing it).
 
     Args:
         values (np.ndarray): (T, ...) trajectories; a sample is missing if any of its last
             axis is NaN.
         max_gap_frames (int): longest gap to fill (0 fills nothing).
+        method (str): 'cubic' or 'linear'.
 
     Returns:
         np.ndarray: a filled copy, same shape.
     """
     if max_gap_frames < 0:
         raise ValueError(f'max_gap_frames must be >= 0, got {max_gap_frames}')
+    if method not in ('cubic', 'linear'):
+        raise ValueError(f"method must be 'cubic' or 'linear', got {method!r}")
     out = np.array(values, dtype=np.float64, copy=True)
     if max_gap_frames == 0:
         return out
@@ -42,7 +50,7 @@ def fill_short_gaps(values: np.ndarray, max_gap_frames: int) -> np.ndarray:
         if not runs:
             continue
         valid = ~missing
-        if valid.sum() < 4:
+        if method == 'linear' or valid.sum() < 4:
             spline = None
         else:
             spline = CubicSpline(t[valid], series[valid], axis=0)
@@ -53,3 +61,21 @@ def fill_short_gaps(values: np.ndarray, max_gap_frames: int) -> np.ndarray:
                 w = ((t[a:b] - (a - 1)) / (b - (a - 1)))[:, None]
                 series[a:b] = (1 - w) * series[a - 1] + w * series[b]
     return out
+
+
+def resample_in_time(values: np.ndarray, rate_hz: float, target_hz: float) -> np.ndarray:
+    """Resample (T, ...) samples (3D joints, 2D keypoints) to ``target_hz`` by linear
+    interpolation in time, from the first sample to the last.
+
+    A sample is NaN where either neighbour is NaN (a gap is not bridged by resampling).
+    """
+    values = np.asarray(values)
+    if abs(rate_hz - target_hz) < 1e-9:
+        return values.copy()
+    duration = (values.shape[0] - 1) / rate_hz
+    t_new = np.arange(int(np.floor(duration * target_hz + 1e-9)) + 1) / target_hz
+    pos = t_new * rate_hz
+    lo = np.clip(np.floor(pos).astype(int), 0, values.shape[0] - 1)
+    hi = np.clip(lo + 1, 0, values.shape[0] - 1)
+    w = (pos - lo).reshape((-1,) + (1,) * (values.ndim - 1))
+    return (1 - w) * values[lo] + w * values[hi]
