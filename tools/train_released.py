@@ -1,6 +1,6 @@
 """The released lifter's recipe, end to end, in one command.
 
-    python tools/train_released.py --shared-data ../shared/data [--epochs 5 | --minutes 45] \
+    python tools/train_released.py --shared-data ../shared/data [--epochs 10 | --minutes 45] \
         [--hold-out Tindra2] [--work-dir work_dirs/released] [--export]
 
 1. Dataset: every real trial of ``--shared-data`` whose marker set gives the whole
@@ -81,7 +81,7 @@ def main():
                         help="real trial kept out for testing ('' trains on all)")
     parser.add_argument('--minutes', type=float, default=36.0, help='training time budget')
     parser.add_argument('--epochs', type=int,
-                        help='train exactly this many epochs (the released model: 5) instead '
+                        help='train exactly this many epochs (the released model: 10) instead '
                         'of as many as --minutes allows on this machine')
     parser.add_argument('--synthetic', type=int, default=200, help='synthetic runners')
     parser.add_argument('--seconds', type=float, default=4.0, help='per synthetic runner')
