@@ -60,6 +60,16 @@ def test_training_loss_falls_and_checkpoints_are_written(trained):
     losses = scalars['train/loss'].data[0]
     assert np.mean(losses[-3:]) < np.mean(losses[:3])
     assert glob.glob(osp.join(work_dir, 'best_MPJPE_epoch_*.pth'))
+    # the best checkpoint is the one this training recorded, not a glob of the work dir
+    # (names sort epoch_10 before epoch_9, and earlier runs leave their files behind)
+    from runningpose_mm.apis.runner import best_checkpoint
+    stale = osp.join(work_dir, 'best_MPJPE_epoch_9.pth')
+    open(stale, 'w').close()
+    best = best_checkpoint(runner)
+    assert best != stale and osp.dirname(best) == work_dir
+    val = scalars['val/MPJPE'].data[0]
+    assert osp.basename(best) == f'best_MPJPE_epoch_{int(np.argmin(val)) + 1}.pth'
+    os.remove(stale)
 
 
 def test_checkpoint_loads_in_python_and_in_tools_test(trained, tiny_data, tmp_path):

@@ -14,7 +14,6 @@
     python tools/main_job.py [--work-dir work_dirs/main_job] [--shared-data ../shared/data]
 """
 import argparse
-import glob
 import os
 import os.path as osp
 import sys
@@ -111,7 +110,7 @@ def main():
 
 def train_and_evaluate(data_dir: str, work_dir: str, minutes: float) -> dict:
     """Train a small 27-frame lifter within ``minutes`` and test it (step 4)."""
-    from runningpose_mm.apis.runner import build_runner
+    from runningpose_mm.apis.runner import best_checkpoint, build_runner
     from runningpose_mm.evaluation import format_error_table
     config = osp.join(REPO, 'configs', 'runningpose_tcn_27frm.py')
     roots = [f'{split}_dataloader.dataset.data_root={data_dir}'
@@ -140,11 +139,11 @@ def train_and_evaluate(data_dir: str, work_dir: str, minutes: float) -> dict:
     losses = runner.message_hub.log_scalars['train/loss'].data[0]
     print(f'training loss: first 50 iterations {np.mean(losses[:50]):.3f} m, last 50 '
           f'{np.mean(losses[-50:]):.3f} m', flush=True)
-    best = sorted(glob.glob(osp.join(work_dir, 'train', 'best_MPJPE_epoch_*.pth')))
+    best = best_checkpoint(runner)
     tester = build_runner(config, work_dir=osp.join(work_dir, 'test'),
-                          cfg_options=roots + small, load_from=best[-1])
+                          cfg_options=roots + small, load_from=best)
     metrics = tester.test()
-    print(f'test trial(s), checkpoint {osp.basename(best[-1])}:')
+    print(f'test trial(s), checkpoint {osp.basename(best)}:')
     print(format_error_table(metrics))
     return metrics
 

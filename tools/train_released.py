@@ -18,7 +18,6 @@
    keypoints, recipe, figures) into ``runningpose_mm/released/``.
 """
 import argparse
-import glob
 import json
 import os
 import os.path as osp
@@ -29,7 +28,7 @@ REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 sys.path.insert(0, REPO)
 
 import runningpose_mm  # noqa: E402,F401
-from runningpose_mm.apis.runner import build_runner  # noqa: E402
+from runningpose_mm.apis.runner import best_checkpoint, build_runner  # noqa: E402
 from runningpose_mm.evaluation import format_error_table  # noqa: E402
 from runningpose_mm.mocap.corruption import DetectorNoiseConfig  # noqa: E402
 from runningpose_mm.mocap.dataset_builder import (BuildConfig, build_dataset,  # noqa: E402
@@ -127,7 +126,7 @@ def main():
     print(f'trained {epochs} epochs in {train_min:.1f} min ({train_min / epochs:.1f} min/epoch)')
     if val is not None:
         print('validation MPJPE (synthetic, mm): ' + ', '.join(f'{v:.1f}' for v in val.data[0]))
-    best = sorted(glob.glob(osp.join(train_dir, 'best_MPJPE_epoch_*.pth')))[-1]
+    best = best_checkpoint(runner)
     results = dict(checkpoint=best, epochs=epochs, train_minutes=round(train_min, 1),
                    windows=summaries['mixed']['splits']['train']['rows'],
                    hold_out=args.hold_out, tests={})

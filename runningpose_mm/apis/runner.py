@@ -63,6 +63,22 @@ def build_runner(config: str,
     return Runner.from_cfg(cfg)
 
 
+def best_checkpoint(runner: Runner) -> str:
+    """The best checkpoint this runner's training saved (MMEngine's CheckpointHook records
+    it). Not a glob of the work dir: ``best_MPJPE_epoch_*.pth`` names sort 10 before 9,
+    and an earlier run in the same work dir leaves its own best file behind.
+
+    Raises:
+        FileNotFoundError: the training saved no best checkpoint (no validation ran).
+    """
+    path = runner.message_hub.get_info('best_ckpt')
+    if not path or not osp.isfile(path):
+        raise FileNotFoundError(f'{runner.work_dir}: this training saved no best checkpoint '
+                                '(was validation run? save_best needs val_interval <= '
+                                'max_epochs)')
+    return path
+
+
 def _prepare_cpu_distributed(cfg: Config, launcher: str) -> None:
     """Distributed training on CPUs (gloo).
 
