@@ -98,9 +98,10 @@ def _check_transfer(converted_path, source_outputs, x19):
     np.testing.assert_allclose(out19[:, 18], out19[:, 3], atol=1e-5)
 
 
-def _run_tool(src, dst):
+def _run_tool(src, dst, order='h36m'):
     out = subprocess.run([sys.executable, osp.join(REPO, 'tools', 'convert_checkpoint.py'),
-                          str(src), str(dst)], capture_output=True, text=True, timeout=120)
+                          str(src), str(dst), '--input-order', order], capture_output=True,
+                         text=True, timeout=120)
     assert out.returncode == 0, out.stderr[-2000:]
     return out.stdout
 
@@ -135,6 +136,39 @@ def test_mmpose_video_pose_lift_checkpoint_transfers_exactly(tmp_path):
     torch.save(dict(state_dict=source.state_dict(), meta=dict(epoch=160)), src)
     assert 'mmpose' in _run_tool(src, tmp_path / 'rp19.pth')
     _check_transfer(tmp_path / 'rp19.pth', expected, x19)
+
+
+def test_coco_input_videopose3d_checkpoint_transfers_exactly(tmp_path):
+    """VideoPose3D's detectron COCO model takes COCO-ordered 2D: converted with
+    --input-order coco, it gives the source's output when the source's face points sit at
+    the runningpose19 head; the joints COCO lacks (root, spine, thorax, neck base) are
+    ignored. Converted as if it were Human3.6M order, it would not."""
+    from runningpose_mm.models.checkpoint_conversion import COCO_INPUT_AS_RUNNINGPOSE19
+    from runningpose_mm.skeleton import runningpose19
+    sk = runningpose19()
+    torch.manual_seed(3)
+    source = VideoPose3DTemporalModel()
+    _randomize_bn(source, seed=4)
+    source.eval()
+    rng = np.random.default_rng(5)
+    x19 = rng.normal(0, 0.3, (40, 19, 2)).astype(np.float32)
+    x19[:, sk.index('left_forefoot')] = x19[:, sk.index('left_ankle')]
+    x19[:, sk.index('right_forefoot')] = x19[:, sk.index('right_ankle')]
+    x_coco = np.ascontiguousarray(  # the face points at the head
+        x19[:, [sk.index(n) for n in COCO_INPUT_AS_RUNNINGPOSE19]])
+    with torch.no_grad():
+        expected = source(torch.from_numpy(x_coco)[None])[0].numpy()
+    src = tmp_path / 'pretrained_h36m_detectron_coco.bin'
+    torch.save(dict(epoch=60, model_pos=source.state_dict()), src)
+    _run_tool(src, tmp_path / 'coco.pth', order='coco')
+    _check_transfer(tmp_path / 'coco.pth', expected, x19)
+    _run_tool(src, tmp_path / 'wrong.pth', order='h36m')
+    with pytest.raises(AssertionError):
+        _check_transfer(tmp_path / 'wrong.pth', expected, x19)
+    out = subprocess.run([sys.executable, osp.join(REPO, 'tools', 'convert_checkpoint.py'),
+                          str(src), str(tmp_path / 'x.pth')], capture_output=True, text=True,
+                         timeout=120)
+    assert out.returncode == 2 and '--input-order' in out.stderr
 
 
 def test_unknown_checkpoint_layout_is_refused():

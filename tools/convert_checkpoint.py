@@ -1,10 +1,12 @@
 """Convert a Human3.6M (17-keypoint) lifting checkpoint into a runningpose19 one.
 
-    python tools/convert_checkpoint.py SRC.pth DST.pth
+    python tools/convert_checkpoint.py SRC.pth DST.pth --input-order h36m|coco
 
-SRC: an original VideoPose3D checkpoint (facebookresearch code, e.g.
-pretrained_h36m_detectron_coco.bin / pretrained_h36m_cpn.bin, with 'model_pos') or an
-MMPose video_pose_lift checkpoint. DST loads into configs/runningpose_tcn*.py with the
+SRC: an original VideoPose3D checkpoint (facebookresearch code, with 'model_pos':
+pretrained_h36m_cpn.bin takes Human3.6M-ordered 2D, --input-order h36m;
+pretrained_h36m_detectron_coco.bin takes COCO-ordered 2D, --input-order coco) or an
+MMPose video_pose_lift checkpoint (h36m). The file does not record its input order, so
+the option is required. DST loads into configs/runningpose_tcn*.py with the
 printed --cfg-options (channels and kernel sizes must match the source), e.g. as
 --load-from for fine-tuning with tools/train.py.
 """
@@ -25,13 +27,17 @@ def main(argv=None):
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument('src', help='17-keypoint checkpoint (VideoPose3D or MMPose)')
     parser.add_argument('dst', help='output runningpose19 checkpoint')
+    parser.add_argument('--input-order', required=True, choices=('h36m', 'coco'),
+                        help="the source's 2D input joints: 'h36m' (Human3.6M order, e.g. "
+                        "VideoPose3D CPN / MMPose models) or 'coco' (VideoPose3D's detectron "
+                        "COCO model; its face points are fed the runningpose19 head)")
     args = parser.parse_args(argv)
     if not osp.isfile(args.src):
         sys.exit(f'error: {args.src} does not exist')
     # the source is a pickle from a trusted model zoo, as MMEngine loads them
     checkpoint = torch.load(args.src, map_location='cpu', weights_only=False)
     try:
-        converted, arch = convert_checkpoint(checkpoint)
+        converted, arch = convert_checkpoint(checkpoint, args.input_order)
     except CheckpointFormatError as exc:
         sys.exit(f'error: {args.src}: {exc}')
     torch.save(converted, args.dst)

@@ -9,12 +9,20 @@ Two sources are understood:
   ``TCN`` backbone and ``TemporalRegressionHead`` (``backbone.expand_conv.conv`` ...,
   ``head.conv``).
 
-Both use H36M's 17 joints in the same order as runningpose19's first 17, and the same
-2D input layout (channel = 2 x joint + axis). Transfer:
+Both output H36M's 17 joints in the same order as runningpose19's first 17, with the 2D
+input layout channel = 2 x joint + axis. The input order is the user's to state
+(``input_order``), because the file does not say it: ``'h36m'`` (the same 17 joints as the
+output: VideoPose3D's CPN and ground-truth models, MMPose's video_pose_lift) or ``'coco'``
+(VideoPose3D's ``pretrained_h36m_detectron_coco.bin`` takes COCO-ordered 2D: nose, eyes,
+ears, shoulders, elbows, wrists, hips, knees, ankles). Transfer:
 
-- input layer (2 x 17 -> 2 x 19 channels): each ankle's weights are split in half between
-  the ankle and its new forefoot channel, so with the forefoot input equal to the ankle the
-  layer computes exactly what it did before; training then separates them;
+- input layer (2 x 17 -> 2 x 19 channels): each source joint's weights go to its
+  runningpose19 channel (COCO: the five face points, which runningpose19 does not have,
+  all onto ``head`` = mid-ears, so the converted model computes what the source did with
+  its face points at the head; root, spine, thorax and neck base get zero weights); then
+  each ankle's weights are split in half between the ankle and its new forefoot channel,
+  so with the forefoot input equal to the ankle the layer computes exactly what it did
+  before; training then separates them;
 - output layer (3 x 17 -> 3 x 19 rows): the forefoot rows start as copies of the ankle rows;
 - everything else is copied unchanged.
 """
@@ -26,6 +34,14 @@ import torch
 from ..skeleton import runningpose19
 
 H36M_NUM_KEYPOINTS = 17
+#: VideoPose3D's COCO-input model: its 17 input joints, in order, as runningpose19 joints
+#: (the face points, absent from runningpose19, onto the head)
+COCO_INPUT_AS_RUNNINGPOSE19 = (
+    'head', 'head', 'head', 'head', 'head',                  # nose, eyes, ears
+    'left_shoulder', 'right_shoulder', 'left_elbow', 'right_elbow', 'left_wrist',
+    'right_wrist', 'left_hip', 'right_hip', 'left_knee', 'right_knee', 'left_ankle',
+    'right_ankle')
+INPUT_ORDERS = ('h36m', 'coco')
 
 
 def _forefoot_from_ankle():
@@ -90,8 +106,12 @@ def architecture(state: Dict[str, torch.Tensor]) -> dict:
                 out_keypoints=int(state['head.conv.weight'].shape[0]) // 3)
 
 
-def expand_17_to_19(state: Dict[str, torch.Tensor]) -> 'OrderedDict':
-    """Grow the input and output layers of an MMPose-named 17-keypoint state dict to 19."""
+def expand_17_to_19(state: Dict[str, torch.Tensor], input_order: str = 'h36m') -> 'OrderedDict':
+    """Grow the input and output layers of an MMPose-named 17-keypoint state dict to 19
+    (``input_order``: the source's 2D input joints, 'h36m' or 'coco'; see the module)."""
+    if input_order not in INPUT_ORDERS:
+        raise CheckpointFormatError(f"input_order must be one of {INPUT_ORDERS}, got "
+                                    f"{input_order!r}")
     arch = architecture(state)
     if arch['in_keypoints'] != H36M_NUM_KEYPOINTS or arch['out_keypoints'] != H36M_NUM_KEYPOINTS:
         raise CheckpointFormatError(
@@ -100,9 +120,15 @@ def expand_17_to_19(state: Dict[str, torch.Tensor]) -> 'OrderedDict':
     out = OrderedDict((k, v.clone()) for k, v in state.items())
     w_in = state['backbone.expand_conv.conv.weight']  # (C, 2*17, k)
     new_in = torch.zeros(w_in.shape[0], 2 * 19, w_in.shape[2], dtype=w_in.dtype)
-    new_in[:, :2 * 17] = w_in
+    if input_order == 'h36m':
+        new_in[:, :2 * 17] = w_in
+    else:
+        sk = runningpose19()
+        for source, name in enumerate(COCO_INPUT_AS_RUNNINGPOSE19):
+            j = sk.index(name)
+            new_in[:, 2 * j:2 * j + 2] += w_in[:, 2 * source:2 * source + 2]
     for ankle, fore in _forefoot_from_ankle():
-        half = 0.5 * w_in[:, 2 * ankle:2 * ankle + 2]
+        half = 0.5 * new_in[:, 2 * ankle:2 * ankle + 2].clone()
         new_in[:, 2 * ankle:2 * ankle + 2] = half
         new_in[:, 2 * fore:2 * fore + 2] = half
     out['backbone.expand_conv.conv.weight'] = new_in
@@ -119,8 +145,9 @@ def expand_17_to_19(state: Dict[str, torch.Tensor]) -> 'OrderedDict':
     return out
 
 
-def convert_checkpoint(checkpoint: dict) -> Tuple[dict, dict]:
-    """Convert a loaded 17-keypoint checkpoint (either format) to a runningpose19 one.
+def convert_checkpoint(checkpoint: dict, input_order: str = 'h36m') -> Tuple[dict, dict]:
+    """Convert a loaded 17-keypoint checkpoint (either format) to a runningpose19 one;
+    ``input_order`` is the source's 2D input order ('h36m' or 'coco').
 
     Returns:
         tuple: the MMEngine-style checkpoint (``state_dict`` + ``meta``) and the source
@@ -138,7 +165,7 @@ def convert_checkpoint(checkpoint: dict) -> Tuple[dict, dict]:
             state = OrderedDict((k, v) for k, v in state.items()
                                 if k.startswith(('backbone.', 'head.')))
     arch = architecture(state)
-    converted = expand_17_to_19(state)
-    meta = dict(converted_from=fmt, source_keypoints=17,
+    converted = expand_17_to_19(state, input_order)
+    meta = dict(converted_from=fmt, source_keypoints=17, source_input_order=input_order,
                 keypoints=list(runningpose19().names), **arch)
     return dict(state_dict=converted, meta=meta), arch

@@ -44,7 +44,7 @@ class RunningPoseLifter(PoseLifter):
                         f'{tuple(own_value.shape)}: the checkpoint is for {found} keypoints, '
                         f'the model for {self.num_keypoints} (runningpose19). Convert the '
                         'checkpoint first: python tools/convert_checkpoint.py SRC DST '
-                        '(Human3.6M 17 -> runningpose19 transfer)')
+                        '--input-order h36m|coco (Human3.6M 17 -> runningpose19 transfer)')
 
 
     def add_pred_to_datasample(self, batch_pred_instances, batch_pred_fields,
