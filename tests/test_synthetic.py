@@ -109,5 +109,7 @@ def test_treadmill_removes_forward_progression():
 def test_infeasible_or_non_running_parameters_are_refused():
     with pytest.raises(ValueError, match='flight phase'):
         synthesize_run(RunnerParams(duty_factor=0.6))
+    with pytest.raises(ValueError, match='touchdown_forward_fraction'):
+        synthesize_run(RunnerParams(touchdown_forward_fraction=1.5))
     with pytest.raises(ValueError, match='infeasible'):
         synthesize_run(RunnerParams(speed_mps=11, cadence_spm=110, duty_factor=0.45))

@@ -195,12 +195,9 @@ def analyse_gait(joints_m: np.ndarray, rate_hz: float, global_trajectory: Option
         unmeasured = {}
         nxt = timeline[k + 1] if k + 1 < len(timeline) else None
         after = timeline[k + 2] if k + 2 < len(timeline) else None
-        step_reason = _pair_problem(events, (ic, side, to), nxt)
-        if step_reason is None and k > 0:
-            # a contact that began while the other foot was still down is no running step
-            previous = _pair_problem(events, timeline[k - 1], (ic, side, to))
-            if previous is not None and previous.startswith('both feet'):
-                step_reason = previous
+        # a contact that began while the other foot was still down is no running step
+        step_reason = _pair_problem(events, timeline[k], nxt) or \
+            (_double_support(timeline[k - 1], timeline[k]) if k > 0 else None)
         if to is None:
             unmeasured['contact_time_s'] = 'toe-off not seen (missing samples or sequence end)'
         step['contact_time_s'] = float(to - ic) if to is not None else np.nan
@@ -278,20 +275,26 @@ def _contact_timeline(events: GaitEvents) -> List[tuple]:
 DOUBLE_SUPPORT_S = 0.05
 
 
+def _double_support(first, second) -> Optional[str]:
+    """Why two consecutive timeline entries are not running, if the second foot landed
+    more than ``DOUBLE_SUPPORT_S`` before the first one left (None otherwise)."""
+    toe_off = first[2]
+    if toe_off is not None and toe_off - second[0] > DOUBLE_SUPPORT_S:
+        return (f'both feet on the ground for {1000 * (toe_off - second[0]):.0f} ms (not '
+                'running: standing, walking or a start)')
+    return None
+
+
 def _pair_problem(events: GaitEvents, first, second) -> Optional[str]:
     """Why the interval between two consecutive initial contacts is not a step (None if
-    it is one). ``first`` and ``second`` are timeline entries (time, side[, toe-off])."""
+    it is one). ``first`` and ``second`` are timeline entries (time, side, toe-off)."""
     if first is None or second is None:
         return 'no next initial contact in the sequence'
     if second[1] == first[1]:
         return 'feet do not alternate (a contact of the other foot was not seen)'
     if events.gap_between(first[0], second[0]):
         return 'missing samples before the next initial contact'
-    toe_off = first[2] if len(first) > 2 else None
-    if toe_off is not None and toe_off - second[0] > DOUBLE_SUPPORT_S:
-        return (f'both feet on the ground for {1000 * (toe_off - second[0]):.0f} ms (not '
-                'running: standing, walking or a start)')
-    return None
+    return _double_support(first, second)
 
 
 def sagittal_angles(joints: np.ndarray, side: str, forward: np.ndarray) -> Dict[str, np.ndarray]:

@@ -85,6 +85,10 @@ class RunnerParams:
         if not 0.15 <= self.duty_factor < 0.5:
             raise ValueError(f'duty_factor {self.duty_factor} must be in [0.15, 0.5): '
                              'running has a flight phase')
+        if not 0.0 <= self.touchdown_forward_fraction <= 1.0:
+            raise ValueError(f'touchdown_forward_fraction {self.touchdown_forward_fraction} '
+                             'must be in [0, 1] (of the running speed, forward over the '
+                             'ground)')
         if self.strike not in _STRIKE_PITCH_DEG:
             raise ValueError(f'strike must be one of {sorted(_STRIKE_PITCH_DEG)}')
         unknown = sorted(set(self.proportions) - set(SEGMENTS))
@@ -204,16 +208,21 @@ def _pelvis_height(t, step, tc, z_c):
     ``A = u tc / pi``), so the velocity is continuous at both ends and the ground only
     pushes.
     """
-    u = GRAVITY * (step - tc) / 2
     phase = np.mod(t, step)
     tau = phase - tc
-    return np.where(phase > tc, z_c + u * tau - 0.5 * GRAVITY * tau**2,
+    return np.where(phase > tc, z_c + _launch_speed(step, tc) * tau - 0.5 * GRAVITY * tau**2,
                     z_c - _stance_dip(step, tc) * np.sin(np.pi * np.clip(phase / tc, 0, 1)))
+
+
+def _launch_speed(step, tc):
+    """Vertical speed of the pelvis at toe-off (and, downwards, at contact) for a
+    symmetric flight of ``step - tc`` seconds under gravity."""
+    return GRAVITY * (step - tc) / 2
 
 
 def _stance_dip(step, tc):
     """How far the pelvis sinks in stance (see ``_pelvis_height``)."""
-    return GRAVITY * (step - tc) / 2 * tc / np.pi
+    return _launch_speed(step, tc) * tc / np.pi
 
 
 def _foot_pitch_stance(s, p: RunnerParams):

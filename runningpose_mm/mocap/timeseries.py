@@ -57,7 +57,7 @@ def fill_short_gaps(values: np.ndarray, max_gap_frames: int,
         for a, b in runs:
             if spline is not None:
                 series[a:b] = spline(t[a:b])
-            else:  # too few samples for a spline: linear between the neighbours
+            else:  # linear (asked, or too few samples for a spline): between neighbours
                 w = ((t[a:b] - (a - 1)) / (b - (a - 1)))[:, None]
                 series[a:b] = (1 - w) * series[a - 1] + w * series[b]
     return out
