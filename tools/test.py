@@ -12,7 +12,7 @@ import sys
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))  # run from a checkout
 
 import runningpose_mm  # noqa: E402,F401
-from runningpose_mm.apis.runner import build_runner  # noqa: E402
+from runningpose_mm.apis.runner import build_runner, finish_distributed  # noqa: E402
 from runningpose_mm.evaluation import format_error_table  # noqa: E402
 
 
@@ -44,6 +44,7 @@ def main():
     if args.out:
         with open(args.out, 'w') as f:
             json.dump(metrics, f, indent=2)
+    finish_distributed()
 
 
 if __name__ == '__main__':

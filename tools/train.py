@@ -11,7 +11,7 @@ import sys
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))  # run from a checkout
 
 import runningpose_mm  # noqa: E402,F401  (registers the plugin, applies compat fixes)
-from runningpose_mm.apis.runner import build_runner  # noqa: E402
+from runningpose_mm.apis.runner import build_runner, finish_distributed  # noqa: E402
 
 
 def parse_args():
@@ -38,6 +38,7 @@ def main():
     runner = build_runner(args.config, work_dir=args.work_dir, cfg_options=args.cfg_options,
                           launcher=args.launcher, resume=args.resume, load_from=args.load_from)
     runner.train()
+    finish_distributed()
 
 
 if __name__ == '__main__':

@@ -79,6 +79,18 @@ def best_checkpoint(runner: Runner) -> str:
     return path
 
 
+def finish_distributed() -> None:
+    """End a distributed run cleanly: every rank waits for the others, then the process
+    group is destroyed before the interpreter exits. Left to interpreter teardown, gloo's
+    threads can be destroyed while running ("terminate called without an active
+    exception", SIGABRT) and torchrun reports the finished run as failed. No-op when not
+    distributed.
+    """
+    if torch_dist.is_available() and torch_dist.is_initialized():
+        torch_dist.barrier()
+        torch_dist.destroy_process_group()
+
+
 def _prepare_cpu_distributed(cfg: Config, launcher: str) -> None:
     """Distributed training on CPUs (gloo).
 
