@@ -1,5 +1,6 @@
 """Training and evaluation through MMEngine's Runner on a tiny model and dataset."""
 import glob
+import json
 import os
 import os.path as osp
 import subprocess
@@ -141,20 +142,50 @@ def test_root_trajectory_branch_trains_and_reports_mrpe(tiny_data, tmp_path):
     assert runner.message_hub.log_scalars['train/loss_traj'].data[0].size > 0
 
 
-def test_two_process_distributed_training_on_cpu_with_gloo(tiny_data, tmp_path):
-    work_dir = tmp_path / 'dist'
+def _torchrun(script, args, tmp_path):
     env = dict(os.environ, PYTHON=sys.executable, PORT=str(29500 + os.getpid() % 1000),
                OMP_NUM_THREADS='1')
-    out = subprocess.run(
-        ['bash', osp.join(REPO, 'tools', 'dist_train.sh'), CONFIG, '2', '--work-dir',
-         str(work_dir), '--cfg-options'] + tiny_options(tiny_data, 1) +
-        ['train_cfg.val_interval=5'],
-        capture_output=True, text=True, env=env, timeout=600, cwd=str(tmp_path))
+    out = subprocess.run(['bash', osp.join(REPO, 'tools', script)] + args,
+                         capture_output=True, text=True, env=env, timeout=600,
+                         cwd=str(tmp_path))
     log = out.stdout + out.stderr
     assert out.returncode == 0, log[-4000:]
+    return log
+
+
+def test_two_process_training_and_testing_on_cpu_with_gloo(tiny_data, tmp_path):
+    """Two processes train, validate and test; validation and test give the metric one
+    process gives (each process lifts its share of the sequences: before, every process
+    lifted all of them and the gathered results held the first half of the frames twice)."""
+    work_dir = tmp_path / 'dist'
+    log = _torchrun('dist_train.sh', [CONFIG, '2', '--work-dir', str(work_dir),
+                                      '--cfg-options'] + tiny_options(tiny_data, 1), tmp_path)
     assert 'Distributed training: True' in log
     assert 'GPU number: 2' in log  # MMEngine's name for the world size
-    assert osp.isfile(work_dir / 'epoch_1.pth')
+    ckpt = str(work_dir / 'epoch_1.pth')
+    assert osp.isfile(ckpt)
+    scalars = glob.glob(str(work_dir / '*' / 'vis_data' / 'scalars.json'))
+    with open(scalars[0]) as f:
+        logged = [json.loads(line) for line in f]
+    val_two = [entry for entry in logged if 'MPJPE' in entry]
+    assert len(val_two) == 1, 'the two-process training validated once'
+    single = build_runner(CONFIG, work_dir=str(tmp_path / 'single'),
+                          cfg_options=tiny_options(tiny_data, 1) +
+                          ['default_hooks.checkpoint.save_best=None'], load_from=ckpt)
+    val_one = single.val()
+    test_one = single.test()
+    _torchrun('dist_test.sh', [CONFIG, ckpt, '2', '--work-dir', str(tmp_path / 'dist_test'),
+                               '--out', str(tmp_path / 'test.json'), '--cfg-options'] +
+              tiny_options(tiny_data, 1), tmp_path)
+    with open(tmp_path / 'test.json') as f:
+        test_two = json.load(f)
+    print(f"validation MPJPE: 1 process {val_one['MPJPE']:.6f}, 2 processes "
+          f"{val_two[0]['MPJPE']:.6f}; test MPJPE: 1 process {test_one['MPJPE']:.6f}, 2 "
+          f"processes {test_two['MPJPE']:.6f}")
+    for key in ('MPJPE', 'P-MPJPE', 'MPJVE', 'MPJPE/feet'):
+        assert val_two[0][key] == pytest.approx(val_one[key], rel=1e-5), key
+        assert test_two[key] == pytest.approx(test_one[key], rel=1e-5), key
+    assert test_one['MPJPE'] != pytest.approx(val_one['MPJPE'], rel=1e-3)  # other runners
 
 
 def test_checkpoints_carry_the_frame_rate_and_keypoints(trained, tmp_path):

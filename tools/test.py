@@ -11,6 +11,8 @@ import sys
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))  # run from a checkout
 
+from mmengine.dist import get_dist_info  # noqa: E402
+
 import runningpose_mm  # noqa: E402,F401
 from runningpose_mm.apis.runner import build_runner, finish_distributed  # noqa: E402
 from runningpose_mm.evaluation import format_error_table  # noqa: E402
@@ -40,10 +42,11 @@ def main():
     runner = build_runner(args.config, work_dir=args.work_dir, cfg_options=args.cfg_options,
                           launcher=args.launcher, load_from=args.checkpoint)
     metrics = runner.test()
-    print(format_error_table(metrics))
-    if args.out:
-        with open(args.out, 'w') as f:
-            json.dump(metrics, f, indent=2)
+    if get_dist_info()[0] == 0:  # every process gets the gathered metrics; one reports
+        print(format_error_table(metrics))
+        if args.out:
+            with open(args.out, 'w') as f:
+                json.dump(metrics, f, indent=2)
     finish_distributed()
 
 

@@ -9,5 +9,8 @@ vis_backends = [dict(type='LocalVisBackend')]
 visualizer = dict(
     type='Pose3dLocalVisualizer', vis_backends=vis_backends, name='visualizer')
 
-# every checkpoint records the frame rate and keypoints its lifter was trained on
-custom_hooks = [dict(type='LifterMetaHook')]
+# every checkpoint records the frame rate and keypoints its lifter was trained on;
+# distributed processes average their BatchNorm statistics after each epoch (MMPose's
+# default, which a custom_hooks list replaces), so that the checkpoint and every
+# process's share of the validation use the same model
+custom_hooks = [dict(type='SyncBuffersHook'), dict(type='LifterMetaHook')]

@@ -200,6 +200,30 @@ class RunningPoseDataset(BaseMocapDataset):
         return np.array([BaseDataset.get_data_info(self, i)['target_row']
                          for i in range(len(self))], dtype=np.int64)
 
+    def whole_sequences(self) -> List[dict]:
+        """Every sequence with at least one sample, whole (for evaluation by lifting each
+        sequence in one pass): ``name``, ``camera`` (the annotation's, image size
+        ``w``/``h``), ``keypoints_2d`` (F, K, 2) pixels of all its frames, and of the
+        samples' target frames: ``targets`` (indices into those frames),
+        ``keypoints_3d`` (N, K, 3), ``keypoints_3d_visible`` (N, K), ``frame_index`` (N,).
+        Honours what ``get_sequence_indices`` and the root filter kept."""
+        ann = self.ann_data
+        rows = np.sort(self.target_rows())
+        seq_of = ann['sequence_index'][rows]
+        out = []
+        for seq_id, seq in enumerate(self.sequences):
+            targets = rows[seq_of == seq_id]
+            if not len(targets):
+                continue
+            start, stop = int(self._seq_start[seq_id]), int(self._seq_end[seq_id])
+            out.append(dict(name=seq['name'], camera=seq['camera'],
+                            keypoints_2d=ann['keypoints_2d'][start:stop],
+                            targets=targets - start,
+                            keypoints_3d=ann['keypoints_3d'][targets],
+                            keypoints_3d_visible=ann['keypoints_3d_visible'][targets],
+                            frame_index=ann['frame_index'][targets]))
+        return out
+
     def get_data_info(self, idx: int) -> dict:
         from mmengine.dataset import BaseDataset
 

@@ -1,4 +1,5 @@
 import torch
+from mmengine.dist import get_dist_info
 from mmengine.runner import TestLoop, ValLoop
 
 from mmpose.registry import LOOPS
@@ -12,38 +13,38 @@ def evaluate_whole_sequences(runner, dataloader, evaluator) -> dict:
     The strided weights the Runner trains run as the dilated network over each whole
     sequence (edge-padded), so every frame is scored with its true past and future
     context, exactly as at inference, at a fraction of the cost of one window per frame.
+
+    Distributed: each process lifts its share of the sequences (round robin) and the
+    evaluator gathers the frames of all processes, so the metric is the same as with one
+    process (the metric sorts frames by sequence and frame before averaging).
     """
     dataset = dataloader.dataset
     model = runner.model.module if hasattr(runner.model, 'module') else runner.model
     lifter = WholeSequenceLifter(runner.cfg.model, model.state_dict(),
                                  device=next(model.parameters()).device.type)
     with_traj = lifter.has_trajectory
-    ann = dataset.ann_data
-    targets = set(dataset.target_rows().tolist())
-    for seq_id, seq in enumerate(dataset.sequences):
-        start, stop = int(dataset._seq_start[seq_id]), int(dataset._seq_end[seq_id])
-        rows = [r for r in range(start, stop) if r in targets]
-        if not rows:
-            continue
+    rank, world_size = get_dist_info()
+    sequences = dataset.whole_sequences()
+    for seq in sequences[rank::world_size]:
         cam = seq['camera']
-        inputs = normalize_keypoints_2d(ann['keypoints_2d'][start:stop], (cam['w'], cam['h']))
+        inputs = normalize_keypoints_2d(seq['keypoints_2d'], (cam['w'], cam['h']))
         out = lifter.lift_normalized(inputs, with_trajectory=with_traj)
         poses, roots = out if with_traj else (out, None)
         samples = []
-        for r in rows:
-            gt = ann['keypoints_3d'][r]
-            pred = poses[r - start] + gt[0]  # as the codec decodes: GT root added back
+        for k, frame in enumerate(seq['targets']):
+            gt = seq['keypoints_3d'][k]
+            pred = poses[frame] + gt[0]  # as the codec decodes: GT root added back
             pred_instances = dict(keypoints=pred[None])
             if with_traj:
-                pred_instances['root_position'] = roots[r - start][None]
+                pred_instances['root_position'] = roots[frame][None]
             samples.append(dict(
                 pred_instances=pred_instances,
                 gt_instances=dict(lifting_target=gt[None],
-                                  lifting_target_visible=ann['keypoints_3d_visible'][r][None]),
-                sequence_name=seq['name'], target_frame=int(ann['frame_index'][r]),
+                                  lifting_target_visible=seq['keypoints_3d_visible'][k][None]),
+                sequence_name=seq['name'], target_frame=int(seq['frame_index'][k]),
                 target_root=gt[0][None]))
         evaluator.process(data_samples=samples, data_batch=None)
-    return evaluator.evaluate(len(targets))
+    return evaluator.evaluate(sum(len(seq['targets']) for seq in sequences))
 
 
 def _run_with_hooks(loop, stage: str) -> dict:
