@@ -196,3 +196,45 @@ def test_real_trc_and_force_plates():
         times = contacts.contact_times_s(side)
         assert len(times) == 3
         assert np.all((times > 0.25) & (times < 0.33))  # ~0.29 s at 3 m/s
+
+
+def test_infinite_absurd_and_unevenly_timed_values_are_reported(tmp_path):
+    """What the readers once took silently: a value beyond float range (inf after
+    parsing) in a Qualisys text or .mot file, a finite but absurd coordinate, a .mot with
+    rows missing (read as if evenly sampled) and a TRC whose times contradict its rate."""
+    pos = _trajectories(6)
+    write_qualisys_txt(tmp_path / 'trial.txt', pos)
+    text = (tmp_path / 'trial.txt').read_text()
+    (tmp_path / 'inf.txt').write_text(text.replace('110.00', '1e400', 1))
+    with pytest.raises(MocapFormatError, match=r"inf.txt, line 1: field 4 is '1e400', not a "
+                                               'finite number'):
+        read_qualisys_txt(str(tmp_path / 'inf.txt'), labels=NAMES, rate_hz=170)
+    (tmp_path / 'far.txt').write_text(text.replace('110.00', '1e308', 1))
+    with pytest.raises(MocapFormatError, match=r"far.txt: marker 'LASI', frame 2: .* beyond "
+                                               '10000 m'):
+        read_qualisys_txt(str(tmp_path / 'far.txt'), labels=NAMES, rate_hz=170)
+
+    t = np.arange(0, 1.0, 1 / 100)
+    force = np.where((t > 0.2) & (t < 0.45), 1000.0, 0.0)
+    header = 'name grf\nendheader\ntime\tR_ground_force_vy\tL_ground_force_vy\n'
+    rows = [f'{a:.4f}\t{f:.3f}\t{f:.3f}' for a, f in zip(t, force)]
+    (tmp_path / 'inf.mot').write_text(header + '\n'.join(
+        rows[:30] + ['0.3000\t1e999\t0'] + rows[31:]) + '\n')
+    with pytest.raises(MocapFormatError, match=r"inf.mot, line 34: field 2 is '1e999'"):
+        contacts_from_grf(str(tmp_path / 'inf.mot'))
+    (tmp_path / 'gap.mot').write_text(header + '\n'.join(rows[:40] + rows[45:]) + '\n')
+    with pytest.raises(MocapFormatError, match=r'gap.mot, line 44: the time column jumps '
+                                               r'\(0.39 -> 0.45 s'):
+        contacts_from_grf(str(tmp_path / 'gap.mot'))
+    (tmp_path / 'swap.mot').write_text(header + '\n'.join(
+        rows[:40] + [rows[41], rows[40]] + rows[42:]) + '\n')
+    with pytest.raises(MocapFormatError, match=r'swap.mot, line 45: the time column does not '
+                                               r'increase \(0.41 -> 0.4 s'):
+        contacts_from_grf(str(tmp_path / 'swap.mot'))
+
+    write_trc(tmp_path / 'rate.trc', _trajectories(12), NAMES, rate=100.0)
+    text = (tmp_path / 'rate.trc').read_text().splitlines()
+    text[2] = text[2].replace('100', '120', 1)  # DataRate says 120 Hz, times are 100 Hz
+    (tmp_path / 'rate.trc').write_text('\n'.join(text) + '\n')
+    with pytest.raises(MocapFormatError, match='rate.trc'):
+        read_trc(str(tmp_path / 'rate.trc'))

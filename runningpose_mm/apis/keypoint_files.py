@@ -32,6 +32,10 @@ _SET_BY_COUNT = {26: 'halpe26', 33: 'mediapipe33', 133: 'coco_wholebody', 17: 'c
 KEYPOINT_FILE_EXTENSIONS = ('.json', '.npz', '.csv')
 
 
+#: no image is this large: a coordinate beyond it is a broken file
+_MAX_PIXELS = 1e6
+
+
 class KeypointFileError(ValueError):
     """A 2D keypoint file that cannot be read or lacks what lifting needs."""
 
@@ -80,10 +84,10 @@ def _keypoint_set(count: int, names=None, declared: Optional[str] = None, path: 
 
 
 def _read_mmpose_json(path: str):
-    with open(path) as f:
+    with open(path, 'rb') as f:
         try:
-            data = json.load(f)
-        except json.JSONDecodeError as exc:
+            data = json.loads(f.read())
+        except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as exc:
             raise KeypointFileError(f'{path}: not valid JSON ({exc})') from exc
     if isinstance(data, dict) and 'instance_info' in data:  # MMPose demo's --save-predictions
         data = data['instance_info']
@@ -101,9 +105,19 @@ def _read_mmpose_json(path: str):
             except (KeyError, ValueError, TypeError) as exc:
                 raise KeypointFileError(f'{path}: frame {frame.get("frame_id")}: an instance '
                                         f'without readable keypoints ({exc})') from exc
+            if sc.size != len(kp):
+                raise KeypointFileError(f'{path}: frame {frame.get("frame_id")}: {len(kp)} '
+                                        f'keypoints but {sc.size} keypoint_scores')
             bbox = inst.get('bbox')
-            box = np.asarray(bbox, dtype=np.float64).reshape(-1)[:4] if bbox is not None else \
-                np.array([*np.nanmin(kp, 0), *np.nanmax(kp, 0)])
+            try:
+                box = np.asarray(bbox, dtype=np.float64).reshape(-1)[:4] \
+                    if bbox is not None else np.array([*np.nanmin(kp, 0), *np.nanmax(kp, 0)])
+            except (ValueError, TypeError) as exc:
+                raise KeypointFileError(f'{path}: frame {frame.get("frame_id")}: bbox '
+                                        f'{bbox!r} is not 4 numbers') from exc
+            if box.size != 4:
+                raise KeypointFileError(f'{path}: frame {frame.get("frame_id")}: bbox '
+                                        f'{bbox!r} is not 4 numbers')
             people.append(dict(bbox=box, keypoints=kp, keypoint_scores=sc.reshape(-1)))
         frames.append(people)
     counts = {len(p['keypoints']) for people in frames for p in people}
@@ -122,8 +136,10 @@ def _read_npz(path: str):
     try:
         with np.load(path, allow_pickle=False) as data:
             arrays = {k: data[k] for k in data.files}
-    except (OSError, ValueError) as exc:
-        raise KeypointFileError(f'{path}: not a readable .npz ({exc})') from exc
+    except Exception as exc:  # noqa: BLE001  a damaged zip raises any of a dozen types
+        # (BadZipFile, EOFError, zlib.error, NotImplementedError, ValueError, ...)
+        raise KeypointFileError(f'{path}: not a readable .npz ({type(exc).__name__}: '
+                                f'{exc})') from exc
     if 'keypoints' not in arrays:
         raise KeypointFileError(f'{path}: an .npz of 2D keypoints needs "keypoints" (T, K, 2) '
                                 f'(and "scores" (T, K)); it has {sorted(arrays)}')
@@ -144,8 +160,11 @@ def _read_npz(path: str):
 
 
 def _read_csv(path: str):
-    with open(path, newline='') as f:
-        rows = list(csv.reader(f))
+    with open(path, newline='', encoding='utf-8', errors='replace') as f:
+        try:
+            rows = list(csv.reader(f))
+        except csv.Error as exc:  # e.g. a NUL byte
+            raise KeypointFileError(f'{path}: not readable as CSV ({exc})') from exc
     if len(rows) < 2:
         raise KeypointFileError(f'{path}: no rows')
     header = [h.strip() for h in rows[0]]
@@ -201,6 +220,14 @@ def read_keypoints_2d(path: str, fps: Optional[float] = None,
                    info.get('width'), '--image-size W H')
     height = _agree(path, 'image height', None if image_size is None else image_size[1],
                     info.get('height'), '--image-size W H')
+    # NaN is an absent keypoint; an infinity or an absurd pixel value is a broken file
+    broken = ~np.isnan(kp) & ~(np.abs(kp) < _MAX_PIXELS)
+    broken |= (np.isinf(sc) | (np.abs(np.nan_to_num(sc)) > _MAX_PIXELS))[..., None]
+    if broken.any():
+        t, k, _ = np.argwhere(broken)[0]
+        raise KeypointFileError(f'{path}: frame {t}, keypoint {k}: position '
+                                f'{kp[t, k].tolist()}, score {sc[t, k]:g}: not finite or '
+                                f'absurd ({int(broken.any(-1).sum())} such keypoints)')
     finite = kp[np.isfinite(kp)]
     if not len(finite):
         raise KeypointFileError(f'{path}: no keypoint has a position')

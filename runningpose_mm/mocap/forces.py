@@ -6,7 +6,7 @@ import numpy as np
 
 from .timeseries import gap_runs
 from .markers import MocapFormatError
-from .readers import _open_text, _parse_float_row
+from .readers import _open_text, _parse_float_row, check_sample_times
 
 
 @dataclass
@@ -28,7 +28,8 @@ class ContactIntervals:
 
 
 def read_mot(path: str) -> Tuple[List[str], np.ndarray]:
-    """An OpenSim .mot/.sto table: header up to ``endheader``, then named columns.
+    """An OpenSim .mot/.sto table: header up to ``endheader``, then named columns. A
+    ``time`` column must increase evenly (``check_sample_times``).
 
     Returns:
         tuple: column names and an (N, C) float array.
@@ -41,7 +42,7 @@ def read_mot(path: str) -> Tuple[List[str], np.ndarray]:
     if end + 1 >= len(lines):
         raise MocapFormatError(f'{path}: no column names after endheader')
     columns = lines[end + 1].split()
-    rows = []
+    rows, line_numbers = [], []
     for i in range(end + 2, len(lines)):
         if not lines[i].strip():
             continue
@@ -50,9 +51,17 @@ def read_mot(path: str) -> Tuple[List[str], np.ndarray]:
             raise MocapFormatError(f'{path}, line {i + 1}: {len(row)} values for '
                                    f'{len(columns)} columns (truncated file?)')
         rows.append(row)
+        line_numbers.append(i + 1)
     if not rows:
         raise MocapFormatError(f'{path}: no data rows')
-    return columns, np.stack(rows)
+    data = np.stack(rows)
+    if 'time' in columns:
+        time = data[:, columns.index('time')]
+        if not np.isfinite(time).all():
+            raise MocapFormatError(f'{path}, line {line_numbers[int(np.argmin(np.isfinite(time)))]}'
+                                   ': no time value')
+        check_sample_times(time, None, path, line_numbers)
+    return columns, data
 
 
 def contacts_from_grf(path: str,

@@ -12,6 +12,10 @@ UNIT_TO_METRES = {'mm': 1e-3, 'cm': 1e-2, 'm': 1.0}
 _PLAUSIBLE_MEDIAN_SPREAD_M = (0.05, 2.0)
 
 
+# no capture volume is this large: coordinates beyond it are a broken file
+_MAX_COORDINATE_M = 1e4
+
+
 class MocapFormatError(ValueError):
     """A mocap file that cannot be read as the format it claims to be."""
 
@@ -53,8 +57,17 @@ class MarkerData:
                                    f'expected one of {sorted(UNIT_TO_METRES)}')
         if self.up_axis not in ('x', 'y', 'z'):
             raise MocapFormatError(f'{self.source}: up_axis must be x, y or z')
-        if not self.rate_hz > 0:
+        if not (np.isfinite(self.rate_hz) and self.rate_hz > 0):
             raise MocapFormatError(f'{self.source}: sampling rate must be > 0, got {self.rate_hz}')
+        # missing samples are NaN; an infinity or an absurd magnitude is a broken file
+        far = ~np.isnan(self.positions) & ~(np.abs(self.positions) * UNIT_TO_METRES[self.units]
+                                           < _MAX_COORDINATE_M)
+        if far.any():
+            t, m, _ = np.argwhere(far)[0]
+            raise MocapFormatError(
+                f'{self.source}: marker {self.names[m]!r}, frame {t + 1}: position '
+                f'{self.positions[t, m].tolist()} {self.units} is not finite or beyond '
+                f'{_MAX_COORDINATE_M:g} m ({int(far.any(-1).sum())} such samples)')
 
     @property
     def num_frames(self) -> int:

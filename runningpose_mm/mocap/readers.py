@@ -34,7 +34,45 @@ def _parse_float_row(fields: List[str], path: str, line_no: int) -> np.ndarray:
             raise MocapFormatError(
                 f'{path}, line {line_no}: field {i + 1} is {field!r}, expected a number'
             ) from None
+        if not np.isfinite(out[i]):  # 'inf', or a value beyond float range (1e400)
+            raise MocapFormatError(f'{path}, line {line_no}: field {i + 1} is {field!r}, '
+                                   'not a finite number')
     return out
+
+
+def check_sample_times(times: np.ndarray, rate_hz: Optional[float], path: str,
+                       line_numbers: Optional[List[int]] = None) -> None:
+    """A file's time column must increase in even steps (of 1/rate_hz when given):
+    rows lost or reordered would otherwise be read as evenly sampled. Steps may differ
+    by half a step (times are printed rounded, e.g. to milliseconds at 300 Hz); a missing
+    row doubles one.
+
+    Raises:
+        MocapFormatError: naming the line (``line_numbers``: the file line of each time)
+            of the first time that is off.
+    """
+    times = np.asarray(times, dtype=np.float64)
+    if len(times) < 2:
+        return
+    steps = np.diff(times)
+    typical = float(times[-1] - times[0]) / (len(times) - 1)  # rounding-proof
+    step = 1.0 / rate_hz if rate_hz else typical
+    if not step > 0:
+        raise MocapFormatError(f'{path}: the time column does not increase')
+    off = np.flatnonzero(np.abs(steps - step) > 0.5 * step)
+    if len(off):
+        back = off[steps[off] <= 0]  # rows out of order say more than the jump before them
+        k = int(back[0] if len(back) else off[0])
+        what = 'does not increase' if steps[k] <= 0 else 'jumps'
+        raise MocapFormatError(
+            f'{path}, line {line_numbers[k + 1] if line_numbers else k + 2}: the time column {what} ({times[k]:g} -> '
+            f'{times[k + 1]:g} s, steps are {step:g} s; {len(off)} uneven step(s): rows '
+            'missing or out of order?)')
+    # the header's rate: 2 % over the whole column, plus half a step of print rounding
+    span = float(times[-1] - times[0])
+    if rate_hz and abs(span * rate_hz - (len(times) - 1)) > 0.02 * (len(times) - 1) + 0.5:
+        raise MocapFormatError(f'{path}: the time column advances {typical:g} s per row '
+                               f'({1 / typical:g} Hz), the header says {rate_hz:g} Hz')
 
 
 def _zero_triplets_to_nan(positions: np.ndarray) -> np.ndarray:
@@ -145,6 +183,9 @@ def read_qtm_tsv(path: str) -> MarkerData:
     except (ValueError, IndexError):
         raise MocapFormatError(f'{path}: NO_OF_FRAMES / NO_OF_MARKERS / FREQUENCY must be '
                                'numbers') from None
+    if num_frames < 1 or num_markers < 1 or not (np.isfinite(rate) and rate > 0):
+        raise MocapFormatError(f'{path}: NO_OF_FRAMES {num_frames}, NO_OF_MARKERS '
+                               f'{num_markers}, FREQUENCY {rate:g}: must be positive')
     if len(names) != num_markers:
         raise MocapFormatError(f'{path}: NO_OF_MARKERS is {num_markers} but MARKER_NAMES '
                                f'lists {len(names)}')
@@ -156,15 +197,19 @@ def read_qtm_tsv(path: str) -> MarkerData:
                                f'{len(data_lines)} data rows (truncated file?)')
     width = 3 * num_markers
     positions = np.full((num_frames, num_markers, 3), np.nan)
+    times = []
     for t, (line_no, line) in enumerate(data_lines):
         values = _parse_float_row(line.split('\t'), path, line_no)
         # with Frame and Time columns the row is 2 wider than the marker values
         if len(values) == width + 2:
+            times.append(values[1])
             values = values[2:]
         elif len(values) != width:
             raise MocapFormatError(f'{path}, line {line_no}: {len(values)} values, expected '
                                    f'{width} (or {width + 2} with Frame and Time)')
         positions[t] = values.reshape(num_markers, 3)
+    if len(times) == num_frames and np.isfinite(times).all():
+        check_sample_times(np.array(times), rate, path, [n for n, _ in data_lines])
     return MarkerData(names, _zero_triplets_to_nan(positions), rate, 'mm', 'z', path,
                       dict(format='qtm_tsv', header=header))
 
@@ -189,6 +234,9 @@ def read_trc(path: str) -> MarkerData:
         num_markers = int(header['NumMarkers'])
     except ValueError:
         raise MocapFormatError(f'{path}: DataRate/NumFrames/NumMarkers must be numbers') from None
+    if num_frames < 1 or num_markers < 1 or not (np.isfinite(rate) and rate > 0):
+        raise MocapFormatError(f'{path}: NumFrames {num_frames}, NumMarkers {num_markers}, '
+                               f'DataRate {rate:g}: must be positive')
     names = [n.strip() for n in lines[3].split('\t')[2:] if n.strip()]
     if len(names) != num_markers:
         raise MocapFormatError(f'{path}: NumMarkers is {num_markers}, line 4 names '
@@ -208,45 +256,83 @@ def read_trc(path: str) -> MarkerData:
         row = _parse_float_row(fields[:width], path, line_no)
         times[t] = row[1]
         positions[t] = row[2:].reshape(num_markers, 3)
+    if not np.isfinite(times).all():
+        bad = int(np.flatnonzero(~np.isfinite(times))[0])
+        raise MocapFormatError(f'{path}, line {data_lines[bad][0]}: no time value')
+    check_sample_times(times, rate, path, [n for n, _ in data_lines])
     units = header['Units'].lower()
     return MarkerData(names, positions, rate, units, 'y', path,
                       dict(format='trc', header=header, start_time_s=float(times[0])))
 
 
+#: run in a child process by read_c3d: ezc3d is C++ and some corrupt files crash it
+#: (segmentation fault) instead of raising, which would take the caller down with it
+_C3D_CHILD = r"""
+import sys
+import numpy as np
+import ezc3d
+
+def string(group, name):
+    values = group.get(name, {}).get('value', [])
+    return str(values[0]).strip() if len(values) else ''
+
+try:
+    c3d = ezc3d.c3d(sys.argv[1])
+    point = c3d['parameters']['POINT']
+    rate = float(np.asarray(point['RATE']['value'], dtype=np.float64).reshape(-1)[0])
+    out = dict(names=np.array([str(n).strip() for n in point['LABELS']['value']]),
+               rate=rate, units=string(point, 'UNITS'), y_screen=string(point, 'Y_SCREEN'),
+               points=np.asarray(c3d['data']['points'], dtype=np.float64))
+    meta = c3d['data'].get('meta_points', {})
+    if 'residuals' in meta:
+        out['residuals'] = np.asarray(meta['residuals'], dtype=np.float64)
+    np.savez(sys.argv[2], **out)
+except Exception as exc:  # reported to the parent as the reason
+    sys.stderr.write(f'{type(exc).__name__}: {exc}')
+    sys.exit(3)
+"""
+
+
 def read_c3d(path: str) -> MarkerData:
     """C3D through ezc3d (maintained by the pyomeca group; binary wheels; reads the
-    Vicon/Qualisys/Motion Analysis variants and their parameter sections).
+    Vicon/Qualisys/Motion Analysis variants and their parameter sections), in a child
+    process so that a corrupt file that crashes ezc3d gives an error, not a dead caller.
 
     Points with a negative residual (the C3D 'invalid' flag) or exact zeros are missing.
     C3D has no fixed up axis; the reader assumes z up (Vicon and Qualisys default)
     unless the ``POINT:Y_SCREEN`` parameter says ``+Y``.
     """
-    import ezc3d
+    import subprocess
+    import sys
+    import tempfile
     if not osp.isfile(path):
         raise FileNotFoundError(f'mocap file {path} does not exist')
-    try:
-        c3d = ezc3d.c3d(path)
-    except Exception as exc:  # ezc3d raises plain RuntimeError/IOError on corrupt files
-        raise MocapFormatError(f'{path}: cannot read as C3D ({exc})') from exc
-    point = c3d['parameters']['POINT']
-    names = [n.strip() for n in point['LABELS']['value']]
-    rate = float(np.asarray(point['RATE']['value']).reshape(-1)[0])
-    units = _c3d_string(point, 'UNITS', 'mm').lower()
-    data = np.asarray(c3d['data']['points'], dtype=np.float64)  # (4, M, T)
+    with tempfile.TemporaryDirectory() as tmp:
+        out = osp.join(tmp, 'c3d.npz')
+        child = subprocess.run([sys.executable, '-c', _C3D_CHILD, path, out],
+                               capture_output=True, text=True)
+        if child.returncode != 0:
+            why = child.stderr.strip().splitlines()[-1] if child.stderr.strip() else \
+                f'ezc3d stopped with code {child.returncode}' + \
+                (' (crashed: a corrupt file)' if child.returncode < 0 else '')
+            raise MocapFormatError(f'{path}: cannot read as C3D ({why})')
+        with np.load(out) as data:
+            c3d = {k: data[k] for k in data.files}
+    names = [str(n) for n in c3d['names']]
+    data = c3d['points']  # (4, M, T)
+    if data.ndim != 3 or data.shape[0] < 3:
+        raise MocapFormatError(f'{path}: cannot read as C3D (points of shape {data.shape})')
     positions = data[:3].transpose(2, 1, 0).copy()
-    meta = c3d['data'].get('meta_points', {})
-    if 'residuals' in meta:
-        residuals = np.asarray(meta['residuals']).reshape(-1, positions.shape[1],
-                                                          positions.shape[0])[0]
+    if 'residuals' in c3d:
+        residuals = c3d['residuals'].reshape(-1, positions.shape[1], positions.shape[0])[0]
         positions[residuals.T < 0] = np.nan
-    up = 'y' if _c3d_string(point, 'Y_SCREEN', '').upper() == '+Y' else 'z'
-    return MarkerData(names[:positions.shape[1]], _zero_triplets_to_nan(positions), rate,
-                      units, up, path, dict(format='c3d'))
-
-
-def _c3d_string(group: dict, name: str, default: str) -> str:
-    values = group.get(name, {}).get('value', [])
-    return str(values[0]).strip() if len(values) and str(values[0]).strip() else default
+    if len(names) < positions.shape[1]:
+        raise MocapFormatError(f'{path}: {positions.shape[1]} points but {len(names)} '
+                               'POINT:LABELS')
+    units = str(c3d['units']).lower() or 'mm'
+    up = 'y' if str(c3d['y_screen']).upper() == '+Y' else 'z'
+    return MarkerData(names[:positions.shape[1]], _zero_triplets_to_nan(positions),
+                      float(c3d['rate']), units, up, path, dict(format='c3d'))
 
 
 def read_markers(path: str, **kwargs) -> MarkerData:
