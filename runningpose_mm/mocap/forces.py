@@ -58,8 +58,8 @@ def read_mot(path: str) -> Tuple[List[str], np.ndarray]:
     if 'time' in columns:
         time = data[:, columns.index('time')]
         if not np.isfinite(time).all():
-            raise MocapFormatError(f'{path}, line {line_numbers[int(np.argmin(np.isfinite(time)))]}'
-                                   ': no time value')
+            line = line_numbers[int(np.argmin(np.isfinite(time)))]
+            raise MocapFormatError(f'{path}, line {line}: no time value')
         check_sample_times(time, None, path, line_numbers)
     return columns, data
 

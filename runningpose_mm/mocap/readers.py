@@ -64,9 +64,9 @@ def check_sample_times(times: np.ndarray, rate_hz: Optional[float], path: str,
         back = off[steps[off] <= 0]  # rows out of order say more than the jump before them
         k = int(back[0] if len(back) else off[0])
         what = 'does not increase' if steps[k] <= 0 else 'jumps'
+        line = line_numbers[k + 1] if line_numbers else k + 2
         raise MocapFormatError(
-            f'{path}, line {line_numbers[k + 1] if line_numbers else k + 2}: the time column {what} ({times[k]:g} -> '
-            f'{times[k + 1]:g} s, steps are {step:g} s; {len(off)} uneven step(s): rows '
+            f'{path}, line {line}: the time column {what} ({times[k]:g} -> {times[k + 1]:g} s, steps are {step:g} s; {len(off)} uneven step(s): rows '
             'missing or out of order?)')
     # the header's rate: 2 % over the whole column, plus half a step of print rounding
     span = float(times[-1] - times[0])
