@@ -66,8 +66,8 @@ def check_sample_times(times: np.ndarray, rate_hz: Optional[float], path: str,
         what = 'does not increase' if steps[k] <= 0 else 'jumps'
         line = line_numbers[k + 1] if line_numbers else k + 2
         raise MocapFormatError(
-            f'{path}, line {line}: the time column {what} ({times[k]:g} -> {times[k + 1]:g} s, steps are {step:g} s; {len(off)} uneven step(s): rows '
-            'missing or out of order?)')
+            f'{path}, line {line}: the time column {what} ({times[k]:g} -> {times[k + 1]:g} s, '
+            f'steps are {step:g} s; {len(off)} uneven step(s): rows missing or out of order?)')
     # the header's rate: 2 % over the whole column, plus half a step of print rounding
     span = float(times[-1] - times[0])
     if rate_hz and abs(span * rate_hz - (len(times) - 1)) > 0.02 * (len(times) - 1) + 0.5:
