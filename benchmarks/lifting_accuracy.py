@@ -10,8 +10,7 @@ the test trial).
 
 - baseline: trained only on Tindra1 through 40 virtual cameras (the plain recipe:
   the other shared Qualisys trial, clean 2D).
-- ours, clean 2D: Tindra1 (40 cameras) + Hamner run200 (40 cameras; its knees, ankles and
-  head are missing and masked out of the loss) + synthetic runners with varied
+- ours, clean 2D: Tindra1 (40 cameras) + synthetic runners with varied
   anthropometrics, speeds, strike patterns and treadmill/overground (6 cameras each),
   with the mirror flip.
 - ours, detector-like 2D: the same, with jitter, drift, dropouts and left/right swaps

@@ -146,21 +146,42 @@ def test_detector_noise_is_seeded_and_sized(rng):
 
 
 def test_building_from_the_shared_real_trials(tmp_path):
+    """Trials whose marker set lacks joints are left out: the lifter never sees a missing
+    input (inference lifts only frames with every keypoint), and a dataset that would
+    feed it one is refused."""
     shared_file('qualisys_tindra', 'Tindra1.txt')
     shared_file('hamner2013_subject04', 'run200_markers.trc')
     summary = build_dataset(shared_data_trials(SHARED_DATA), str(tmp_path),
                             BuildConfig(fps=50, cameras_per_trial=3), progress=False)
     trials = summary['trials']
     assert trials['Tindra1']['frames_mocap'] == 685 and trials['Tindra1']['frames'] == 202
-    assert trials['Tindra2']['split'] == 'test' and trials['hamner_run300']['split'] == 'val'
-    assert trials['Tindra1']['missing_joints'] == []
-    assert set(trials['hamner_run200']['missing_joints']) == {
-        'head', 'left_knee', 'neck_base', 'right_knee'}
+    assert trials['Tindra2']['split'] == 'test' and trials['Tindra1']['missing_joints'] == []
+    assert summary['skipped_incomplete_2d'] == ['hamner_run200', 'hamner_run300']
     assert trials['Tindra1']['bone_length_cv']['left_knee-left_ankle'] < 0.06
     text = format_summary(summary)
-    assert 'Tindra2' in text and 'test' in text
+    assert 'Tindra2' in text and 'left out' in text and 'hamner_run200' in text
     init_default_scope('mmpose')
-    ds = RunningPoseDataset(ann_file=str(tmp_path / 'val.npz'), seq_len=27)
-    info = ds.get_data_info(0)
-    # missing joints are invisible targets, never zeros pretending to be joints
-    assert info['lifting_target_visible'][0, runningpose19().index('left_knee')] == 0
+    ds = RunningPoseDataset(ann_file=str(tmp_path / 'train.npz'), seq_len=27)
+    assert (ds.ann_data['keypoints_3d_visible'] > 0).all()
+    assert np.isfinite(ds.ann_data['keypoints_2d']).all()
+
+    # a long marker gap in one joint: frames without it are not used
+    trial = shared_data_trials(SHARED_DATA)[0]
+    joints = trial.load_joints(10)
+    holed = joints.joints_m.copy()
+    holed[300:420, runningpose19().index('left_wrist')] = np.nan  # 0.7 s at 170 Hz
+    trial.load_joints = lambda max_gap: type(joints)(**{**vars(joints), 'joints_m': holed})
+    gap = build_dataset([trial], str(tmp_path / 'gap'), BuildConfig(
+        fps=50, cameras_per_trial=2, min_frames_in_view=20), progress=False)
+    assert max(gap['trials']['Tindra1']['frames_in_view']) <= 202 - 120 * 50 // 170
+    gap_ds = np.load(tmp_path / 'gap' / 'train.npz')
+    assert (gap_ds['keypoints_3d_visible'] > 0).all()
+
+    # an annotation file with missing joints (as the builder once wrote them: 2D zeros)
+    arrays = dict(np.load(tmp_path / 'train.npz'))
+    arrays['keypoints_3d_visible'][5:9, runningpose19().index('left_knee')] = 0
+    arrays['keypoints_2d'][5:9, runningpose19().index('left_knee')] = 0
+    np.savez(tmp_path / 'old.npz', **arrays)
+    with pytest.raises(ValueError, match=r'old.npz: 4 rows lack joints \(left_knee\); the '
+                                         'lifter takes only frames with every joint'):
+        RunningPoseDataset(ann_file=str(tmp_path / 'old.npz'), seq_len=27)

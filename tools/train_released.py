@@ -62,7 +62,7 @@ def build(args, data_dir):
         config = BuildConfig(fps=50.0, cameras_per_trial=args.cameras,
                              noise=DetectorNoiseConfig(), noise_fraction=fraction,
                              noise_splits=('train', 'val') if name == 'mixed' else
-                             ('train', 'val', 'test'), complete_2d_only=True, seed=args.seed)
+                             ('train', 'val', 'test'), seed=args.seed)
         summaries[name] = build_dataset(use, out, config, progress=False)
         print(format_summary(summaries[name]), flush=True)
     return summaries

@@ -9,7 +9,7 @@ from mmengine.utils import is_abs
 from mmpose.datasets.datasets.base import BaseMocapDataset
 from mmpose.registry import DATASETS
 
-from ..skeleton import metainfo_file
+from ..skeleton import metainfo_file, runningpose19
 
 #: arrays every annotation file holds (written by ``runningpose_mm.mocap.dataset_writer``)
 ANNOTATION_ARRAYS = ('keypoints_3d', 'keypoints_3d_visible', 'keypoints_2d',
@@ -139,6 +139,15 @@ class RunningPoseDataset(BaseMocapDataset):
             raise ValueError(f'{ann_file}: built at {self.fps:g} fps, but the config '
                              f'expects fps={float(self.expected_fps):g}; rebuild the dataset '
                              'with --fps or change the config')
+        missing = self.ann_data['keypoints_3d_visible'] <= 0
+        if missing.any():
+            # the lifter never sees a missing input at inference (only frames with every
+            # keypoint are lifted); such rows would feed it pixel (0, 0) in training
+            names = [runningpose19().names[j] for j in np.flatnonzero(missing.any(axis=0))]
+            raise ValueError(f'{ann_file}: {int(missing.any(axis=1).sum())} rows lack joints '
+                             f'({", ".join(names)}); the lifter takes only frames with every '
+                             'joint: rebuild the dataset with the current builder, which '
+                             'leaves such frames out')
         seq = self.ann_data['sequence_index']
         if len(seq) and np.any(np.diff(seq) < 0):
             raise ValueError(f'{ann_file}: rows must be grouped by sequence')

@@ -87,9 +87,6 @@ class BuildConfig:
         noise_fraction (float): share of the camera views that get ``noise`` (the rest
             stay clean), so one dataset teaches both.
         noise_splits (tuple): the splits whose views may get ``noise``.
-        complete_2d_only (bool): leave out trials whose marker set lacks joints: their 2D
-            inputs would have holes that detectors never produce (the lifter would learn
-            from inputs it never sees at inference).
         seed (int): seed of cameras and noise.
         max_gap_frames (int): marker gaps filled up to this length (at the mocap rate).
         min_frames_in_view (int): a virtual camera must see the whole runner for this
@@ -102,7 +99,6 @@ class BuildConfig:
     noise: Optional[DetectorNoiseConfig] = None
     noise_fraction: float = 1.0
     noise_splits: Tuple[str, ...] = SPLITS
-    complete_2d_only: bool = False
     seed: int = 0
     max_gap_frames: int = 10
     min_frames_in_view: int = 50
@@ -130,7 +126,8 @@ def project_sequence(joints_world: np.ndarray, visible: np.ndarray, camera: Came
 def select_camera_views(joints, visible, config: BuildConfig, rng, trial_name: str,
                         num_cameras: Optional[int] = None):
     """(camera, frames) pairs: each camera with the longest run of frames in which every
-    known joint is inside its image. Virtual cameras whose run is shorter than
+    joint is known and inside its image (frames with a joint missing in the mocap are
+    never used: see ``build_dataset``). Virtual cameras whose run is shorter than
     ``min_frames_in_view`` are redrawn."""
     if config.calibrated_cameras is not None:
         candidates = [[c] for c in config.calibrated_cameras]
@@ -143,7 +140,7 @@ def select_camera_views(joints, visible, config: BuildConfig, rng, trial_name: s
             camera = fixed[0] if fixed else sample_virtual_cameras(joints, 1, rng,
                                                                    config.rig)[0]
             _, _, vis3d, vis2d = project_sequence(joints, visible, camera)
-            whole = vis3d[:, 0] & np.all(vis2d | ~vis3d, axis=1)
+            whole = np.all(vis3d & vis2d, axis=1)
             runs = gap_runs(whole)
             if runs:
                 start, stop = max(runs, key=lambda r: r[1] - r[0])
@@ -154,8 +151,8 @@ def select_camera_views(joints, visible, config: BuildConfig, rng, trial_name: s
                 break
         if best is None or best[1].stop - best[1].start < 2:
             name = fixed[0].name if fixed else 'virtual'
-            raise ValueError(f'trial {trial_name}: the runner is never wholly inside the '
-                             f'image of camera {name}')
+            raise ValueError(f'trial {trial_name}: the runner is never wholly known and '
+                             f'inside the image of camera {name}')
         best[0].name = f'{best[0].name[:7]}{len(views):02d}' if not fixed else best[0].name
         views.append(best)
     return views
@@ -199,7 +196,12 @@ def build_dataset(trials: Sequence[TrialSource], out_dir: str,
         data = trial.load_joints(config.max_gap_frames)
         joints = resample_in_time(data.joints_m, data.rate_hz, config.fps)
         visible = np.isfinite(joints).all(axis=-1)
-        if config.complete_2d_only and not visible.any(axis=0).all():
+        if not visible.any(axis=0).all():
+            # A missing input is never fed to the lifter: at inference only frames with
+            # every keypoint known are lifted (apis.video_lifting.lift_clip), so training
+            # windows have every joint too. A marker set that lacks a joint (Hamner: knees,
+            # ankles, head) gives no such frame; writing its 2D as pixel (0, 0) taught the
+            # network inputs inference never produces.
             skipped.append(trial.name)
             continue
         if not visible[:, 0].any():
@@ -276,7 +278,8 @@ def format_summary(summary: dict) -> str:
                      f"{sum(t['frames_mocap'] for t in ts):>13}{sum(t['frames'] for t in ts):>11}"
                      f"{ts[0]['cameras']:>6}  none / 0.0% (rigid model)")
     if summary.get('skipped_incomplete_2d'):
-        lines.append('left out (marker set lacks joints, 2D inputs would have holes): ' +
+        lines.append('left out (marker set lacks joints; the lifter only takes frames '
+                     'with every joint): ' +
                      ', '.join(summary['skipped_incomplete_2d']))
     for split, s in summary['splits'].items():
         real = [t for t in s['trials'] if not t.startswith('synthetic_')]
@@ -290,8 +293,10 @@ def shared_data_trials(data_dir: str) -> List[TrialSource]:
     """The real trials of ``shared/data`` with their default split.
 
     Tindra1 (train) and Tindra2 (test) are two sprint starts of one athlete; the Hamner
-    subject's 2 m/s trial trains and the 3 m/s trial validates (another lab, another
-    runner, treadmill), so checkpoint selection never sees the test trial.
+    subject's 2 m/s trial is marked train and the 3 m/s trial val (another lab, another
+    runner, treadmill), but ``build_dataset`` leaves both out of lifting datasets: their
+    marker set has no knee, ankle or head markers and the lifter takes only frames with
+    every joint. Validation runners then come from ``synthetic_trials``.
     """
     trials = []
     qualisys = osp.join(data_dir, 'qualisys_tindra')

@@ -102,6 +102,10 @@ def main(argv=None):
         seed=args.seed, max_gap_frames=args.max_gap)
     summary = build_dataset(trials, args.out, config, progress=not args.no_progress)
     print(format_summary(summary))
+    for split in ('train', 'val'):
+        if split not in summary['splits']:
+            print(f'warning: no {split} split (training needs train and val): add trials '
+                  f'with that split or --synthetic N (validation runners)', file=sys.stderr)
     print(f'written to {args.out}')
 
 
