@@ -10,8 +10,12 @@ trajectory branch gives; the ground is rebuilt, see ``gait.events``):
 1. Synthetic runners (random anthropometrics, 2.5-7 m/s, all strike patterns, treadmill
    and overground; rolling feet, a pelvis that falls freely in flight) at 25, 50, 100
    and 250 frames/s against the model's exact events.
-2. The Hamner treadmill trials against the force-plate contacts (vertical force > 50 N).
-   Their marker set has no ankle markers, so contacts come from the forefoot alone.
+2. Real treadmill running against force-plate contacts (vertical force > 50 N): the
+   Hamner trials (2 and 3 m/s, rearfoot striker, one plate per foot, ankles estimated
+   from heel and foot markers) and the RBDS subject 001 (2.5 and 3.5 m/s, forefoot
+   striker, about 80 contacts per trial, one treadmill plate under both feet: each
+   contact goes to the foot on the ground; its marker/force tables and its C3D with the
+   plate inside).
 3. The Qualisys sprint starts (no force plates): pelvis-relative events against the
    world-frame events of the same trial (agreement, not accuracy).
 4. With ``--lifter``: synthetic runners projected through a side-ish virtual camera at
@@ -99,26 +103,35 @@ def main():
                       (' pelvis' if frame == 'pelvis' else ''), np.array(all_ic),
                       np.array(all_to), np.array(all_ct), np.array(cad), missed))
     hamner = osp.join(args.shared_data, 'hamner2013_subject04')
-    for trial in ('run200', 'run300'):
-        trc = osp.join(hamner, f'{trial}_markers.trc')
-        if not osp.isfile(trc):
-            print(f'{trial}: not found in {hamner}, skipped')
+    rbds = osp.join(args.shared_data, 'fukuchi2017_rbds001')
+    force_plate_trials = [
+        (f'Hamner {t}', osp.join(hamner, f'{t}_markers.trc'), 'hamner_opensim',
+         osp.join(hamner, f'{t}_grf.mot'), None) for t in ('run200', 'run300')] + [
+        ('RBDS001 2.5 m/s', osp.join(rbds, 'RBDS001runT25markers.txt'), 'rbds_lowerbody',
+         osp.join(rbds, 'RBDS001runT25forces.txt'), 300.0),  # its force table counts samples
+        ('RBDS001 3.5 m/s', osp.join(rbds, 'RBDS001runT35.c3d'), 'rbds_lowerbody',
+         osp.join(rbds, 'RBDS001runT35.c3d'), None)]
+    for name, marker_file, marker_map, force_file, force_rate in force_plate_trials:
+        if not osp.isfile(marker_file):
+            print(f'{name}: {marker_file} not found, skipped')
             continue
-        markers = read_markers(trc)
+        markers = read_markers(marker_file)
         with warnings.catch_warnings():
             warnings.simplefilter('ignore')
-            joints = joints_from_markers(markers, MarkerMap.load('hamner_opensim'))
-        grf = contacts_from_grf(osp.join(hamner, f'{trial}_grf.mot'))
-        start = markers.metadata['start_time_s']
-        truth = {s: c - start for s, c in grf.contacts_s.items()}
+            joints = joints_from_markers(markers, MarkerMap.load(marker_map))
+        # a treadmill's one plate gives each contact to the foot on the ground
+        grf = contacts_from_grf(force_file, joints=joints, rate_hz=force_rate)
+        truth = {s: c - joints.start_time_s for s, c in grf.contacts_s.items()}
         all_true_ic = np.sort(np.concatenate([c[:, 0] for c in truth.values()]))
         true_cadence = 60 * (len(all_true_ic) - 1) / (all_true_ic[-1] - all_true_ic[0])
         for frame, data in (('', joints.joints_m),
                             (' pelvis', joints.joints_m - joints.joints_m[:, :1])):
-            analysis = analyse_gait(data, joints.rate_hz)
+            with warnings.catch_warnings():
+                warnings.simplefilter('ignore')
+                analysis = analyse_gait(data, joints.rate_hz)
             found = {s: f.contacts_s for s, f in analysis.events.feet.items()}
             ic, to, ct = errors(found, truth, analysis.events.duration_s)
-            print(row(f'Hamner {trial}{frame}', ic, to, ct,
+            print(row(f'{name}{frame}', ic, to, ct,
                       np.array([analysis.summary['cadence_spm'] - true_cadence])))
     qualisys = osp.join(args.shared_data, 'qualisys_tindra')
     for trial in ('Tindra1', 'Tindra2'):

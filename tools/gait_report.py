@@ -1,17 +1,17 @@
 """Running-gait report from a mocap file or saved 3D keypoints.
 
-    python tools/gait_report.py INPUT [--marker-map MAP] [--out DIR] [--grf FILE.mot]
+    python tools/gait_report.py INPUT [--marker-map MAP] [--out DIR] [--grf FILE]
 
-INPUT: a marker file (.txt Qualisys, .tsv QTM, .trc OpenSim, .c3d) with --marker-map
-(runningpose_qualisys45, hamner_opensim or a YAML map); an .npz with ``joints_m``
+INPUT: a marker file (.txt Qualisys or marker table, .tsv QTM, .trc OpenSim, .c3d) with
+--marker-map (runningpose_qualisys45, hamner_opensim, rbds_lowerbody or a YAML map); an .npz with ``joints_m``
 (T, 19, 3) runningpose19 keypoints in metres, world frame with z up, and ``rate_hz``;
 the .npz that tools/infer.py writes (camera-frame 3D, turned upright assuming an upright
 camera); a video (.mp4, .mov, .avi, ...), which runs the video inferencer first (the
 released lifter unless --lifter-config/--lifter-weights; 2D model and detector options
 as tools/infer.py); or 2D keypoints (--keypoints-input: MMPose JSON, NPZ or CSV, as
 tools/infer.py --keypoints), lifted first.
-With --grf (OpenSim .mot force plates) the detected contacts are compared with the
-force-plate contacts. Writes gait.json, gait_steps.csv, PNG plots and report.html.
+With --grf (force plates: OpenSim .mot, an RBDS force table with --grf-rate, C3D
+platforms) the detected contacts are compared with the force-plate contacts. Writes gait.json, gait_steps.csv, PNG plots and report.html.
 """
 import argparse
 import os.path as osp
@@ -27,7 +27,8 @@ from runningpose_mm.apis.inferencer import (add_inferencer_arguments,  # noqa: E
 from runningpose_mm.apis.keypoint_files import KEYPOINT_FILE_EXTENSIONS  # noqa: E402
 from runningpose_mm.gait import (GaitInputError, analyse_gait, match_events,  # noqa: E402
                                  upright_from_camera, upright_lifted, write_report)
-from runningpose_mm.mocap import (MarkerMap, MissingJointWarning, contacts_from_grf,  # noqa: E402
+from runningpose_mm.mocap import (JointData, MarkerMap, MissingJointWarning,  # noqa: E402
+                                  MocapFormatError, contacts_from_grf,
                                   joints_from_markers, read_markers)
 
 
@@ -86,7 +87,12 @@ def main(argv=None):
     parser.add_argument('--image-size', nargs=2, type=int, metavar=('W', 'H'),
                         help='image size of a keypoint file that does not carry it')
     parser.add_argument('--out', help='output folder (default: <input>_gait)')
-    parser.add_argument('--grf', help='OpenSim .mot force plates to validate contacts against')
+    parser.add_argument('--grf', help='force plates to validate contacts against: OpenSim '
+                        '.mot (R_/L_ or numbered plates), a force table .txt (RBDS) or the '
+                        'force platforms of a .c3d; a plate under both feet gives each contact '
+                        'to the foot on the ground')
+    parser.add_argument('--grf-rate', type=float, help='sampling rate of a force file whose '
+                        'time column counts samples (RBDS force tables: 300)')
     parser.add_argument('--title', default=None, help='title of the HTML report')
     add_inferencer_arguments(parser)  # for a video or keypoint INPUT
     args = parser.parse_args(argv)
@@ -108,7 +114,12 @@ def main(argv=None):
     for w in analysis.warnings:
         print(f'note: {w}')
     if args.grf:
-        truth = contacts_from_grf(args.grf)
+        try:
+            truth = contacts_from_grf(args.grf, rate_hz=args.grf_rate, joints=JointData(
+                joints, np.isfinite(joints).all(-1), rate, args.input,
+                start_time_s=start_time))
+        except (MocapFormatError, FileNotFoundError) as exc:
+            sys.exit(f'error: {exc}')
         for side in ('left', 'right'):
             if side not in analysis.events.feet:
                 continue

@@ -349,7 +349,12 @@ def _posture_measures(joints, t, side, ic, to, forward, unavailable) -> dict:
             unavailable['knee_flexion_peak_stance_deg'] = f'{side} {", ".join(missing)} missing'
     root = _joint(joints, 'root')
     lean = angles['trunk_lean']
-    out['trunk_lean_deg'] = float(np.nanmean(lean[stance])) if stance.any() else np.nan
+    if np.isfinite(lean[stance]).any():
+        out['trunk_lean_deg'] = float(np.nanmean(lean[stance]))
+    else:
+        out['trunk_lean_deg'] = np.nan
+        unavailable['trunk_lean_deg'] = 'thorax missing' if not np.isfinite(lean).any() \
+            else f'{side} stance not seen'
     if have['hip'] and have['knee']:
         extension = -angles['hip_flexion']  # thigh behind the trunk line
         out['hip_extension_at_toe_off_deg'] = float(_interp(t, extension, [to])[0])

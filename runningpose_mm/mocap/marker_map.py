@@ -120,12 +120,15 @@ class JointData:
         rate_hz (float): sampling rate.
         source (str): the mocap file.
         missing_joints (dict): joints the marker set cannot provide -> reason.
+        start_time_s (float): time of the first sample on the file's time axis (TRC and
+            marker tables may start late; force files share that axis).
     """
     joints_m: np.ndarray
     visible: np.ndarray
     rate_hz: float
     source: str = ''
     missing_joints: Dict[str, str] = field(default_factory=dict)
+    start_time_s: float = 0.0
 
     @property
     def num_frames(self) -> int:
@@ -230,7 +233,8 @@ def joints_from_markers(markers: MarkerData, marker_map: MarkerMap,
         warnings.warn(f'{markers.source}: marker map {marker_map.name!r} cannot provide '
                       + '; '.join(f'{j} ({why})' for j, why in missing.items())
                       + ' - left missing (invisible), not invented', MissingJointWarning)
-    return JointData(joints, visible, markers.rate_hz, markers.source, missing)
+    return JointData(joints, visible, markers.rate_hz, markers.source, missing,
+                     float(markers.metadata.get('start_time_s', 0.0)))
 
 
 def _evaluate(op: dict, points: Dict[str, np.ndarray], num_frames: int) -> np.ndarray:

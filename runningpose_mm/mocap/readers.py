@@ -335,11 +335,70 @@ def read_c3d(path: str) -> MarkerData:
                       float(c3d['rate']), units, up, path, dict(format='c3d'))
 
 
+def read_marker_table(path: str, units: str = 'mm', up_axis: str = 'y') -> MarkerData:
+    """A tab-separated marker table with a header row: ``Time`` (seconds), then
+    ``<name>X``, ``<name>Y``, ``<name>Z`` per marker; one row per frame. This is the
+    Running Biomechanics Data Set's format (Fukuchi et al. 2017: millimetres, y up), and
+    what many labs' scripts write. The rate comes from the time column.
+
+    Args:
+        path (str): the ``.txt`` file.
+        units (str): unit of the values (the file does not say; RBDS: mm).
+        up_axis (str): the vertical axis (RBDS: y).
+    """
+    lines = _open_text(path)
+    header = lines[0].split('\t') if lines else []
+    if not header or header[0].strip().lower() != 'time':
+        raise MocapFormatError(f'{path}: not a marker table (the first column should be '
+                               '"Time")')
+    columns = [h.strip() for h in header[1:]]
+    if not columns or len(columns) % 3:
+        raise MocapFormatError(f'{path}: {len(columns)} columns after Time is not X, Y, Z '
+                               'per marker')
+    names = []
+    for k in range(0, len(columns), 3):
+        triplet = columns[k:k + 3]
+        name = triplet[0][:-1]
+        if [c[-1:].upper() for c in triplet] != ['X', 'Y', 'Z'] or \
+                any(c[:-1] != name for c in triplet) or not name:
+            raise MocapFormatError(f'{path}: columns {k + 2}-{k + 4} are {triplet}, expected '
+                                   '<name>X, <name>Y, <name>Z')
+        names.append(name)
+    data_lines = [(i + 1, lines[i]) for i in range(1, len(lines)) if lines[i].strip()]
+    if len(data_lines) < 2:
+        raise MocapFormatError(f'{path}: fewer than two frames')
+    table = np.full((len(data_lines), 1 + len(columns)), np.nan)
+    for t, (line_no, line) in enumerate(data_lines):
+        row = _parse_float_row(line.split('\t'), path, line_no)
+        if len(row) != table.shape[1]:
+            raise MocapFormatError(f'{path}, line {line_no}: {len(row)} values for '
+                                   f'{table.shape[1]} columns (truncated file?)')
+        table[t] = row
+    times = table[:, 0]
+    if not np.isfinite(times).all():
+        bad = int(np.argmin(np.isfinite(times)))
+        raise MocapFormatError(f'{path}, line {data_lines[bad][0]}: no time value')
+    check_sample_times(times, None, path, [n for n, _ in data_lines])
+    rate = (len(times) - 1) / float(times[-1] - times[0])
+    positions = table[:, 1:].reshape(len(table), len(names), 3)
+    return MarkerData(names, _zero_triplets_to_nan(positions), rate, units, up_axis, path,
+                      dict(format='marker_table', start_time_s=float(times[0])))
+
+
+def _is_marker_table(path: str) -> bool:
+    if not osp.isfile(path):
+        return False
+    with open(path, 'r', encoding='utf-8-sig', errors='replace') as f:
+        return f.readline().split('\t')[0].strip().lower() == 'time'
+
+
 def read_markers(path: str, **kwargs) -> MarkerData:
-    """Read any supported marker file by its extension (.txt, .tsv, .trc, .c3d)."""
+    """Read any supported marker file by its extension (.txt, .tsv, .trc, .c3d). A
+    ``.txt`` whose first line starts with a ``Time`` column is a marker table
+    (``read_marker_table``), otherwise the Qualisys text format."""
     ext = osp.splitext(path)[1].lower()
-    readers = {'.txt': read_qualisys_txt, '.tsv': read_qtm_tsv, '.trc': read_trc,
-               '.c3d': read_c3d}
+    readers = {'.txt': read_marker_table if _is_marker_table(path) else read_qualisys_txt,
+               '.tsv': read_qtm_tsv, '.trc': read_trc, '.c3d': read_c3d}
     if ext not in readers:
         raise MocapFormatError(f'{path}: unknown marker file type {ext!r}; supported: '
                                f'{sorted(readers)}')
