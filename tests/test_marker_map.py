@@ -170,3 +170,42 @@ def test_ankle_from_heel_and_metatarsal_markers_where_the_malleoli_are_known():
         errors.append(np.linalg.norm(estimate - ankle, axis=1))
     errors = np.concatenate(errors)
     assert np.median(errors) < 0.012 and np.percentile(errors, 95) < 0.025
+
+
+def test_map_fallbacks_when_a_marker_is_absent(tmp_path):
+    """A trial without LMT5: the Hamner map falls back to the toe marker for the forefoot
+    and leaves the ankle missing (its lateral direction is unknown), with a warning that
+    names both; without the toe marker too, nothing is left for the forefoot: an error
+    that lists what the map needs and what the file has."""
+    import warnings as w
+    from runningpose_mm.mocap import read_markers
+    from runningpose_mm.mocap.marker_map import FallbackWarning
+    from runningpose_mm.mocap.writers import write_trc
+    markers = read_markers(shared_file('hamner2013_subject04', 'run300_markers.trc'))
+    full = joints_from_markers(markers, MarkerMap.load('hamner_opensim'))
+    keep = [i for i, n in enumerate(markers.names) if n != 'LMT5']
+    write_trc(str(tmp_path / 'no_lmt5.trc'), [markers.names[i] for i in keep],
+              markers.positions[:, keep], markers.rate_hz)
+    with w.catch_warnings(record=True) as caught:
+        w.simplefilter('always')
+        joints = joints_from_markers(read_markers(str(tmp_path / 'no_lmt5.trc')),
+                                     MarkerMap.load('hamner_opensim'))
+    fallback = [str(c.message) for c in caught if c.category is FallbackWarning]
+    assert len(fallback) == 1 and 'left_forefoot from mean of LTOE (LMT5 absent)' in \
+        fallback[0] and 'left_ankle from nothing: left missing' in fallback[0]
+    sk = runningpose19()
+    assert 'left_ankle' in joints.missing_joints and not joints.visible[:, sk.index(
+        'left_ankle')].any()
+    np.testing.assert_allclose(joints.joints_m[:, sk.index('right_ankle')],
+                               full.joints_m[:, sk.index('right_ankle')], atol=1e-4)
+    # the forefoot moves from between toe and MT5 to the toe marker: a few centimetres
+    shift = np.linalg.norm(joints.joints_m[:, sk.index('left_forefoot')] -
+                           full.joints_m[:, sk.index('left_forefoot')], axis=-1)
+    assert 0.01 < np.median(shift) < 0.06
+    keep = [i for i, n in enumerate(markers.names) if n not in ('LMT5', 'LTOE')]
+    write_trc(str(tmp_path / 'no_left_toes.trc'), [markers.names[i] for i in keep],
+              markers.positions[:, keep], markers.rate_hz)
+    with pytest.raises(MarkerMapError, match=r"needs markers \['LTOE', 'LMT5'\] that the file "
+                                             r'does not have \(and gives no fallback'):
+        joints_from_markers(read_markers(str(tmp_path / 'no_left_toes.trc')),
+                            MarkerMap.load('hamner_opensim'))

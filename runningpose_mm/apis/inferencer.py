@@ -245,6 +245,7 @@ def input_errors() -> tuple:
     """Exceptions that mean bad input or set-up (files, weights, keypoints, frame rates):
     command-line tools print them as ``error: ...``, never as a traceback."""
     from ..gait.events import GaitInputError
+    from ..mocap.marker_map import MarkerMapError
     from ..mocap.markers import MocapFormatError
     from ..models.lifter_meta import LifterMetaError
     from .keypoint_conversion import NoFootKeypointsError
@@ -252,7 +253,7 @@ def input_errors() -> tuple:
     from .lifting import LifterLoadError
     return (VideoInputError, WeightsUnavailableError, NoFootKeypointsError, KeypointFileError,
             LifterLoadError, LifterMetaError, GaitInputError, MocapFormatError,
-            FileNotFoundError)
+            MarkerMapError, FileNotFoundError)
 
 
 def add_inferencer_arguments(parser) -> None:

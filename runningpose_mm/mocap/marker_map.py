@@ -8,7 +8,7 @@ import glob
 import os.path as osp
 import warnings
 from dataclasses import dataclass, field
-from typing import Dict, List
+from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 import yaml
@@ -26,6 +26,17 @@ class MarkerMapError(ValueError):
 
 class MissingJointWarning(UserWarning):
     """A joint the marker set cannot provide (left missing, never invented)."""
+
+
+class FallbackWarning(UserWarning):
+    """A joint computed by a marker map's fallback because a marker is absent."""
+
+
+def _describe(op: dict) -> str:
+    kind, args = next(iter(op.items()))
+    if kind == 'missing':
+        return 'nothing: left missing'
+    return f'{kind} of {", ".join(_references(op))}'
 
 
 def available_marker_maps() -> List[str]:
@@ -75,23 +86,54 @@ class MarkerMap:
         if undefined:
             raise MarkerMapError(f'{self.source}: joints {undefined} are not defined; define '
                                  'each (use "missing: reason" if the set lacks it)')
-        for joint, op in self.joints.items():
-            if not isinstance(op, dict) or len(op) != 1 or next(iter(op)) not in _OPERATIONS:
-                raise MarkerMapError(f'{self.source}: joint {joint!r} must be one of '
-                                     f'{list(_OPERATIONS)}, got {op!r}')
+        for joint, spec in self.joints.items():
+            alternatives = spec if isinstance(spec, list) else [spec]
+            for op in alternatives:
+                if not isinstance(op, dict) or len(op) != 1 or \
+                        next(iter(op)) not in _OPERATIONS:
+                    raise MarkerMapError(f'{self.source}: joint {joint!r} must be one of '
+                                         f'{list(_OPERATIONS)} (or a list of them, tried in '
+                                         f'order), got {op!r}')
 
-    def required_markers(self) -> List[str]:
-        """Every marker name the map reads (names that are not joints)."""
+    def alternatives(self, joint: str) -> List[dict]:
+        """The joint's operations in order of preference (a map may list fallbacks for
+        when a marker is absent from a file)."""
+        spec = self.joints[joint]
+        return list(spec) if isinstance(spec, list) else [spec]
+
+    def required_markers(self, available: Optional[Sequence[str]] = None) -> List[str]:
+        """Marker names the map reads (names that are not joints): of each joint's first
+        operation, or with ``available`` (a file's markers) of the first one whose markers
+        the file has."""
         names = []
-        for op in self.joints.values():
+        for joint in self.joints:
+            op = self.operation(joint, available)[0] if available is not None else \
+                self.alternatives(joint)[0]
             for ref in _references(op):
                 if ref not in self.joints and ref not in names:
                     names.append(ref)
         return names
 
-    def missing_joints(self) -> Dict[str, str]:
-        """Joints the marker set cannot provide, with the reason."""
-        return {j: op['missing'] for j, op in self.joints.items() if 'missing' in op}
+    def operation(self, joint: str, available: Sequence[str]) -> Tuple[dict, int]:
+        """The first of the joint's operations whose markers are all ``available``, and
+        its position in the list (0: the preferred one). The first operation when none
+        fits (the caller reports what is absent)."""
+        alternatives = self.alternatives(joint)
+        for k, op in enumerate(alternatives):
+            if all(ref in self.joints or ref in available for ref in _references(op)):
+                return op, k
+        return alternatives[0], 0
+
+    def missing_joints(self, available: Optional[Sequence[str]] = None) -> Dict[str, str]:
+        """Joints the marker set cannot provide (with ``available``: in this file), with
+        the reason."""
+        out = {}
+        for joint in self.joints:
+            op = self.operation(joint, available)[0] if available is not None else \
+                self.alternatives(joint)[0]
+            if 'missing' in op:
+                out[joint] = op['missing']
+        return out
 
 
 def _references(op: dict) -> List[str]:
@@ -208,13 +250,20 @@ def joints_from_markers(markers: MarkerData, marker_map: MarkerMap,
             what the map needs and what the file has) or have no valid sample.
         MocapFormatError: the marker cloud is not person-sized in the declared unit.
     """
-    needed = marker_map.required_markers()
+    needed = marker_map.required_markers(markers.names)
     absent = [m for m in needed if m not in markers.names]
     if absent:
         raise MarkerMapError(
             f'{markers.source}: marker map {marker_map.name!r} needs markers {absent} that '
-            f'the file does not have.\n  the map needs: {needed}\n  the file has: '
-            f'{markers.names}')
+            f'the file does not have (and gives no fallback without them).\n  the map '
+            f'needs: {needed}\n  the file has: {markers.names}')
+    fallbacks = {}
+    for joint in marker_map.joints:
+        op, k = marker_map.operation(joint, markers.names)
+        if k:
+            preferred = [r for r in _references(marker_map.alternatives(joint)[0])
+                         if r not in marker_map.joints and r not in markers.names]
+            fallbacks[joint] = (op, preferred)
     markers.check_units()
     data = markers.select(needed).fill_gaps(max_gap_frames).in_metres().z_up()
     empty = [n for n, frac in data.missing_fraction().items() if frac == 1.0]
@@ -224,11 +273,16 @@ def joints_from_markers(markers: MarkerData, marker_map: MarkerMap,
     points_mm = {n: data.marker(n) * 1000.0 for n in needed}
     skeleton = runningpose19()
     num_frames = data.num_frames
-    for joint, op in marker_map.joints.items():
+    for joint in marker_map.joints:
+        op, _ = marker_map.operation(joint, markers.names)
         points_mm[joint] = _evaluate(op, points_mm, num_frames)
     joints = np.stack([points_mm[name] for name in skeleton.names], axis=1) / 1000.0
     visible = np.isfinite(joints).all(axis=-1)
-    missing = marker_map.missing_joints()
+    if fallbacks:
+        warnings.warn(f'{markers.source}: marker map {marker_map.name!r} used fallbacks: ' +
+                      '; '.join(f'{j} from {_describe(op)} ({", ".join(absent)} absent)'
+                                for j, (op, absent) in fallbacks.items()), FallbackWarning)
+    missing = marker_map.missing_joints(markers.names)
     if missing:
         warnings.warn(f'{markers.source}: marker map {marker_map.name!r} cannot provide '
                       + '; '.join(f'{j} ({why})' for j, why in missing.items())
