@@ -136,3 +136,35 @@ def test_rbds_marker_table_map_and_treadmill_plate():
                                  contacts.contacts_s[side][:, 0] - joints.start_time_s)
             assert len(pairs) >= len(contacts.contacts_s[side]) - 1
             assert np.mean(np.abs(pairs[:, 1] - pairs[:, 0])) < 0.006  # IC within 6 ms
+
+
+def test_gait_report_compares_with_the_force_plates(tmp_path):
+    """tools/gait_report.py --grf: the report's validation table and timeline, the same
+    figures in gait.json and on the console."""
+    import json
+    import subprocess
+    import sys
+    from conftest import REPO
+    trc = shared_file('hamner2013_subject04', 'run300_markers.trc')
+    grf = shared_file('hamner2013_subject04', 'run300_grf.mot')
+    out = subprocess.run([sys.executable, f'{REPO}/tools/gait_report.py', trc, '--marker-map',
+                          'hamner_opensim', '--grf', grf, '--out', str(tmp_path / 'r')],
+                         capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr[-2000:]
+    with open(tmp_path / 'r' / 'gait.json') as f:
+        validation = json.load(f)['validation']
+    for side in ('left', 'right'):
+        assert validation[side]['n'] == 3 and validation[side]['matched'] == 3
+        assert validation[side]['ic_mae_ms'] < 25  # measured 15-17 ms (world frame)
+        assert f'{side}: initial contact' in out.stdout
+    page = (tmp_path / 'r' / 'report.html').read_text()
+    assert 'Against the force plates' in page and 'run300_grf.mot' in page
+    # a force file whose samples count frames, without the rate: an error, no traceback
+    t = np.arange(0, 2.0, 1 / 300)
+    (tmp_path / 'f.txt').write_text('Time\tFy\n' + '\n'.join(
+        f'{k + 1}\t{f:.1f}' for k, f in enumerate(_force(t, CONTACTS['right']))) + '\n')
+    out = subprocess.run([sys.executable, f'{REPO}/tools/gait_report.py', trc, '--marker-map',
+                          'hamner_opensim', '--grf', str(tmp_path / 'f.txt'), '--out',
+                          str(tmp_path / 'r2')], capture_output=True, text=True, timeout=300)
+    assert out.returncode != 0 and 'error:' in out.stderr and 'Traceback' not in out.stderr
+    assert 'give the sampling rate' in out.stderr

@@ -25,7 +25,7 @@ import numpy as np  # noqa: E402
 from runningpose_mm.apis.inferencer import (add_inferencer_arguments,  # noqa: E402
                                             inferencer_from_args, input_errors)
 from runningpose_mm.apis.keypoint_files import KEYPOINT_FILE_EXTENSIONS  # noqa: E402
-from runningpose_mm.gait import (GaitInputError, analyse_gait, match_events,  # noqa: E402
+from runningpose_mm.gait import (GaitInputError, analyse_gait, compare_with_reference,  # noqa: E402
                                  upright_from_camera, upright_lifted, write_report)
 from runningpose_mm.mocap import (JointData, MarkerMap, MissingJointWarning,  # noqa: E402
                                   MocapFormatError, contacts_from_grf,
@@ -108,11 +108,7 @@ def main(argv=None):
     # default: next to the current directory, named after the input (inputs may be
     # read-only, e.g. shared data)
     out = args.out or osp.splitext(osp.basename(args.input))[0] + '_gait'
-    paths = write_report(analysis, joints, rate, out, args.title or
-                         f'Running gait: {osp.basename(args.input)}', args.input)
-    print(analysis.format_summary())
-    for w in analysis.warnings:
-        print(f'note: {w}')
+    reference = None
     if args.grf:
         try:
             truth = contacts_from_grf(args.grf, rate_hz=args.grf_rate, joints=JointData(
@@ -120,16 +116,22 @@ def main(argv=None):
                 start_time_s=start_time))
         except (MocapFormatError, FileNotFoundError) as exc:
             sys.exit(f'error: {exc}')
-        for side in ('left', 'right'):
-            if side not in analysis.events.feet:
+        reference = {side: c - start_time for side, c in truth.contacts_s.items()}
+    paths = write_report(analysis, joints, rate, out, args.title or
+                         f'Running gait: {osp.basename(args.input)}', args.input,
+                         reference=reference, reference_source=args.grf or '')
+    print(analysis.format_summary())
+    for w in analysis.warnings:
+        print(f'note: {w}')
+    if reference is not None:
+        for side, v in compare_with_reference(analysis.events, reference).items():
+            if not v['matched']:
+                print(f'{side}: none of the {v["n"]} force-plate contacts was detected')
                 continue
-            found = analysis.events.feet[side].contacts_s
-            ref = truth.contacts_s[side] - start_time
-            ic, to = match_events(found[:, 0], ref[:, 0]), match_events(found[:, 1], ref[:, 1])
-            print(f'{side}: initial contact error {1000 * np.mean(ic[:, 1] - ic[:, 0]):+.0f} ms '
-                  f'(MAE {1000 * np.mean(np.abs(ic[:, 1] - ic[:, 0])):.0f}), toe-off '
-                  f'{1000 * np.mean(to[:, 1] - to[:, 0]):+.0f} ms (MAE '
-                  f'{1000 * np.mean(np.abs(to[:, 1] - to[:, 0])):.0f}), n={len(ic)}')
+            ms = lambda e: f'{1000 * np.mean(e):+.0f} ms (MAE {1000 * np.mean(np.abs(e)):.0f})'  # noqa
+            print(f'{side}: initial contact {ms(v["ic_error_s"])}, toe-off '
+                  f'{ms(v["to_error_s"])}, contact time {ms(v["contact_error_s"])}; '
+                  f'{v["matched"]} of {v["n"]} force-plate contacts matched')
     print(f"report: {paths['html']}")
 
 

@@ -547,3 +547,34 @@ def match_events(detected: np.ndarray, truth: np.ndarray,
         if abs(detected[j] - value) <= tolerance_s:
             pairs.append((value, detected[j]))
     return np.array(pairs, dtype=np.float64).reshape(-1, 2)
+
+
+def compare_with_reference(events: GaitEvents, reference: Dict[str, np.ndarray],
+                           tolerance_s: float = 0.15) -> Dict[str, dict]:
+    """Detected contacts against reference ones (force plates) on the same time axis.
+
+    Each reference contact that ends inside the sequence is matched to the detected
+    contact whose initial contact is nearest (within ``tolerance_s``).
+
+    Returns:
+        dict: side -> ``n`` (reference contacts inside the sequence), ``matched``,
+        ``ic_error_s``, ``to_error_s``, ``contact_error_s`` ((matched,) detected minus
+        reference).
+    """
+    out = {}
+    for side, ref in reference.items():
+        ref = np.asarray(ref, dtype=np.float64).reshape(-1, 2)
+        ref = ref[(ref[:, 0] > 0) & (ref[:, 1] < events.duration_s)]
+        found = events.feet[side].contacts_s if side in events.feet else np.zeros((0, 2))
+        errors = []
+        for ic, to in ref:
+            if not len(found):
+                break
+            j = int(np.argmin(np.abs(found[:, 0] - ic)))
+            if abs(found[j, 0] - ic) <= tolerance_s:
+                errors.append((found[j, 0] - ic, found[j, 1] - to,
+                               (found[j, 1] - found[j, 0]) - (to - ic)))
+        errors = np.array(errors, dtype=np.float64).reshape(-1, 3)
+        out[side] = dict(n=len(ref), matched=len(errors), ic_error_s=errors[:, 0],
+                         to_error_s=errors[:, 1], contact_error_s=errors[:, 2])
+    return out

@@ -9,6 +9,7 @@ from typing import Dict, Optional
 
 import numpy as np
 
+from .events import compare_with_reference
 from .metrics import UNITS, GaitAnalysis
 
 _COLOURS = dict(left='#1f9e3a', right='#e07b00')
@@ -65,7 +66,8 @@ def _figure_png(fig) -> bytes:
     return buf.getvalue()
 
 
-def make_plots(joints: np.ndarray, rate_hz: float, analysis: GaitAnalysis) -> Dict[str, bytes]:
+def make_plots(joints: np.ndarray, rate_hz: float, analysis: GaitAnalysis,
+               reference: Optional[Dict[str, np.ndarray]] = None) -> Dict[str, bytes]:
     """PNG bytes of the report's plots: 'angles', 'timeline', 'steps'."""
     import matplotlib
     matplotlib.use('Agg')
@@ -109,12 +111,16 @@ def make_plots(joints: np.ndarray, rate_hz: float, analysis: GaitAnalysis) -> Di
                        color=_COLOURS[side])
         ax.broken_barh([(a, b - a) for a, b, _ in foot.partial_s], (row - 0.35, 0.7),
                        color=_COLOURS[side], alpha=0.3, hatch='//')
+        if reference is not None and side in reference:
+            ax.broken_barh([(a, b - a) for a, b in reference[side]], (row - 0.45, 0.12),
+                           color='black')
     for a, b in analysis.events.gaps_s:
         ax.axvspan(a, b, color='0.6', alpha=0.35, lw=0)
     ax.set_yticks([0, 1], ['right', 'left'])
     ax.set_xlim(0, analysis.events.duration_s)
     ax.set_xlabel('time (s)   (filled: ground contact, hatched: contact cut by the recording '
-                  'or missing samples, grey: missing samples)')
+                  'or missing samples, grey: missing samples' +
+                  (', black: force plates)' if reference is not None else ')'))
     ax.set_title('Contact timeline')
     plots['timeline'] = _figure_png(fig)
     plt.close(fig)
@@ -142,8 +148,13 @@ def _format_value(key, value):
 
 
 def write_report(analysis: GaitAnalysis, joints: np.ndarray, rate_hz: float, out_dir: str,
-                 title: str = 'Running gait report', source: Optional[str] = None) -> dict:
+                 title: str = 'Running gait report', source: Optional[str] = None,
+                 reference: Optional[Dict[str, np.ndarray]] = None,
+                 reference_source: str = '') -> dict:
     """Write gait.json, gait_steps.csv, three PNG plots and report.html into ``out_dir``.
+    With ``reference`` (side -> (N, 2) force-plate contacts, seconds on the analysis'
+    time axis) the timeline shows them and a validation table compares (also in
+    gait.json under ``validation``).
 
     Returns:
         dict: paths of the written files.
@@ -152,10 +163,20 @@ def write_report(analysis: GaitAnalysis, joints: np.ndarray, rate_hz: float, out
     paths = dict(json=osp.join(out_dir, 'gait.json'), csv=osp.join(out_dir, 'gait_steps.csv'),
                  html=osp.join(out_dir, 'report.html'))
     payload = dict(source=source, title=title, **analysis.to_dict())
+    validation = None
+    if reference is not None:
+        validation = compare_with_reference(analysis.events, reference)
+        payload['validation'] = dict(source=reference_source, **{
+            side: dict(n=v['n'], matched=v['matched'],
+                       **{f'{k}_mae_ms': float(1000 * np.mean(np.abs(v[f'{k}_error_s'])))
+                          if v['matched'] else None for k in ('ic', 'to', 'contact')},
+                       **{f'{k}_bias_ms': float(1000 * np.mean(v[f'{k}_error_s']))
+                          if v['matched'] else None for k in ('ic', 'to', 'contact')})
+            for side, v in validation.items()})
     with open(paths['json'], 'w') as f:
         json.dump(_json_safe(payload), f, indent=2)
     analysis.write_csv(paths['csv'])
-    plots = make_plots(joints, rate_hz, analysis)
+    plots = make_plots(joints, rate_hz, analysis, reference)
     for name, png in plots.items():
         paths[name] = osp.join(out_dir, f'{name}.png')
         with open(paths[name], 'wb') as f:
@@ -191,6 +212,18 @@ def write_report(analysis: GaitAnalysis, joints: np.ndarray, rate_hz: float, out
     unmeasured = (f'<h3>Not measured, per step</h3><table><tr><th>step</th><th>side</th>'
                   f'<th>contact (s)</th><th>why</th></tr>{unmeasured_rows}</table>'
                   if unmeasured_rows else '')
+    check = ''
+    if validation is not None:
+        cells = lambda e: (f'{1000 * np.mean(np.abs(e)):.1f} ({1000 * np.mean(e):+.1f})'  # noqa
+                           if len(e) else '-')
+        check = ('<h3>Against the force plates</h3><p>' + html.escape(reference_source) +
+                 ': mean absolute error (bias) in ms, detected minus force plate</p><table>'
+                 '<tr><th>foot</th><th>contacts</th><th>matched</th><th>initial contact</th>'
+                 '<th>toe-off</th><th>contact time</th></tr>' + ''.join(
+                     f'<tr><td>{side}</td><td>{v["n"]}</td><td>{v["matched"]}</td>'
+                     f'<td>{cells(v["ic_error_s"])}</td><td>{cells(v["to_error_s"])}</td>'
+                     f'<td>{cells(v["contact_error_s"])}</td></tr>'
+                     for side, v in validation.items()) + '</table>')
     page = f"""<!DOCTYPE html><html><head><meta charset="utf-8"><title>{html.escape(title)}</title>
 <style>body{{font-family:sans-serif;max-width:1200px;margin:2em auto;color:#222}}
 table{{border-collapse:collapse}}td,th{{border-bottom:1px solid #ddd;padding:4px 10px;text-align:right}}
@@ -202,6 +235,7 @@ td:first-child,th:first-child{{text-align:left}}.na{{color:#999;font-size:90%}}i
 &middot; foot strike: {html.escape(strike)}</p>
 {'<p class="partial">Partial result: less than a full stride per foot.</p>' if analysis.partial else ''}
 <table><tr><th>Measure</th><th>Mean</th><th>SD</th><th>Left</th><th>Right</th></tr>{''.join(rows)}</table>
+{check}
 {f'<h3>Notes</h3><ul>{notes}</ul>' if notes else ''}
 {unmeasured}
 {images}
