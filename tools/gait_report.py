@@ -3,15 +3,16 @@
     python tools/gait_report.py INPUT [--marker-map MAP] [--out DIR] [--grf FILE]
 
 INPUT: a marker file (.txt Qualisys or marker table, .tsv QTM, .trc OpenSim, .c3d) with
---marker-map (runningpose_qualisys45, hamner_opensim, rbds_lowerbody or a YAML map); an .npz with ``joints_m``
-(T, 19, 3) runningpose19 keypoints in metres, world frame with z up, and ``rate_hz``;
-the .npz that tools/infer.py writes (camera-frame 3D, turned upright assuming an upright
-camera); a video (.mp4, .mov, .avi, ...), which runs the video inferencer first (the
-released lifter unless --lifter-config/--lifter-weights; 2D model and detector options
-as tools/infer.py); or 2D keypoints (--keypoints-input: MMPose JSON, NPZ or CSV, as
-tools/infer.py --keypoints), lifted first.
+--marker-map (runningpose_qualisys45, hamner_opensim, rbds_lowerbody or a YAML map); an
+.npz with ``joints_m`` (T, 19, 3) runningpose19 keypoints in metres, world frame with z
+up, and ``rate_hz``; the .npz that tools/infer.py writes (camera-frame 3D, turned upright
+assuming an upright camera); a video (.mp4, .mov, .avi, ...), which runs the video
+inferencer first (the released lifter unless --lifter-config/--lifter-weights; 2D model
+and detector options as tools/infer.py); or 2D keypoints (--keypoints-input: MMPose JSON,
+NPZ or CSV, as tools/infer.py --keypoints), lifted first.
 With --grf (force plates: OpenSim .mot, an RBDS force table with --grf-rate, C3D
-platforms) the detected contacts are compared with the force-plate contacts. Writes gait.json, gait_steps.csv, PNG plots and report.html.
+platforms) the detected contacts are compared with the force-plate contacts, in the
+report too. Writes gait.json, gait_steps.csv, PNG plots and report.html.
 """
 import argparse
 import os.path as osp
@@ -128,7 +129,8 @@ def main(argv=None):
             if not v['matched']:
                 print(f'{side}: none of the {v["n"]} force-plate contacts was detected')
                 continue
-            ms = lambda e: f'{1000 * np.mean(e):+.0f} ms (MAE {1000 * np.mean(np.abs(e)):.0f})'  # noqa
+            def ms(e):
+                return f'{1000 * np.mean(e):+.0f} ms (MAE {1000 * np.mean(np.abs(e)):.0f})'
             print(f'{side}: initial contact {ms(v["ic_error_s"])}, toe-off '
                   f'{ms(v["to_error_s"])}, contact time {ms(v["contact_error_s"])}; '
                   f'{v["matched"]} of {v["n"]} force-plate contacts matched')
