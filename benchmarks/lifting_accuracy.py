@@ -5,8 +5,9 @@ trained in the same run.
 
 Held-out test: Tindra2 (the shared RunningPose Qualisys trial not used for training),
 seen through 40 virtual cameras at 50 fps. Every model is the 27-frame, 512-channel TCN,
-trained for the same number of epochs; the last checkpoint is tested (no selection on
-the test trial).
+trained for the same number of iterations (``--epochs`` of the largest dataset; the
+smaller baseline dataset gets proportionally more epochs) with the same total
+learning-rate decay; the last checkpoint is tested (no selection on the test trial).
 
 - baseline: trained only on Tindra1 through 40 virtual cameras (the plain recipe:
   the other shared Qualisys trial, clean 2D).
@@ -20,6 +21,7 @@ Prints per-joint tables and the ratio of each recipe's MPJPE to the baseline's.
 """
 import argparse
 import json
+import math
 import os
 import os.path as osp
 import sys
@@ -29,7 +31,7 @@ REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 sys.path.insert(0, REPO)
 
 import runningpose_mm  # noqa: E402,F401
-from runningpose_mm.apis.runner import build_runner  # noqa: E402
+from runningpose_mm.apis.runner import build_runner, load_config  # noqa: E402
 from runningpose_mm.evaluation import format_error_table  # noqa: E402
 from runningpose_mm.mocap.corruption import DetectorNoiseConfig  # noqa: E402
 from runningpose_mm.mocap.dataset_builder import (BuildConfig, TrialSource,  # noqa: E402
@@ -54,21 +56,31 @@ def recipes(shared: str, synthetic: int):
                 ours_noisy=(ours, DetectorNoiseConfig()))
 
 
-def run(name, trials, noise, args):
+def build(name, trials, noise, args) -> int:
+    """Write the recipe's dataset; returns its training iterations per epoch."""
     data = osp.join(args.work_dir, name, 'data')
-    build_dataset(trials, data, BuildConfig(fps=50, cameras_per_trial=6, noise=noise,
-                                            seed=args.seed), progress=False)
+    summary = build_dataset(trials, data, BuildConfig(fps=50, cameras_per_trial=6,
+                                                      noise=noise, seed=args.seed),
+                            progress=False)
+    batch = load_config(CONFIG).train_dataloader.batch_size
+    return math.ceil(summary['splits']['train']['rows'] / batch)
+
+
+def run(name, epochs, args):
+    data = osp.join(args.work_dir, name, 'data')
+    # the same learning-rate decay over the whole training, whatever its epoch count
+    gamma = args.gamma ** (args.epochs / epochs)
     roots = [f'{s}_dataloader.dataset.data_root={data}' for s in ('train', 'val', 'test')]
-    options = roots + [f'train_cfg.max_epochs={args.epochs}',
-                       f'train_cfg.val_interval={args.epochs}',
-                       f'param_scheduler.0.end={args.epochs}',
-                       f'param_scheduler.0.gamma={args.gamma}',
+    options = roots + [f'train_cfg.max_epochs={epochs}',
+                       f'train_cfg.val_interval={epochs}',
+                       f'param_scheduler.0.end={epochs}',
+                       f'param_scheduler.0.gamma={gamma}',
                        'default_hooks.logger.interval=200', f'randomness.seed={args.seed}']
     work = osp.join(args.work_dir, name, 'train')
     start = time.perf_counter()
     build_runner(CONFIG, work_dir=work, cfg_options=options).train()
     minutes = (time.perf_counter() - start) / 60
-    last = osp.join(work, f'epoch_{args.epochs}.pth')
+    last = osp.join(work, f'epoch_{epochs}.pth')
     metrics = build_runner(CONFIG, work_dir=osp.join(args.work_dir, name, 'test'),
                            cfg_options=options, load_from=last).test()
     metrics['train_minutes'] = minutes
@@ -82,31 +94,44 @@ def main():
                         help='datasets, logs and checkpoints')
     parser.add_argument('--shared-data', default=osp.join(osp.dirname(REPO), 'shared', 'data'),
                         help='folder of the real mocap')
-    parser.add_argument('--epochs', type=int, default=15, help='epochs of each recipe')
-    parser.add_argument('--gamma', type=float, default=0.85, help='learning-rate decay per epoch')
+    parser.add_argument('--epochs', type=int, default=15,
+                        help='epochs of the largest recipe; every recipe trains for as many '
+                        'iterations')
+    parser.add_argument('--gamma', type=float, default=0.85,
+                        help='learning-rate decay per epoch of the largest recipe (the same '
+                        'total decay for every recipe)')
     parser.add_argument('--synthetic', type=int, default=60, help='synthetic training runners')
     parser.add_argument('--seed', type=int, default=0, help='seed of data and training')
     parser.add_argument('--only', nargs='+', choices=['baseline', 'ours_clean', 'ours_noisy'],
                         help='run only these recipes')
     args = parser.parse_args()
     os.makedirs(args.work_dir, exist_ok=True)
+    chosen = {name: recipe for name, recipe in recipes(args.shared_data,
+                                                       args.synthetic).items()
+              if not args.only or name in args.only}
+    per_epoch = {name: build(name, trials, noise, args)
+                 for name, (trials, noise) in chosen.items()}
+    # every recipe trains for the same number of iterations: --epochs of the largest
+    # dataset (a smaller one gets more epochs, not fewer updates)
+    iterations = args.epochs * max(per_epoch.values())
     results = {}
-    for name, (trials, noise) in recipes(args.shared_data, args.synthetic).items():
-        if args.only and name not in args.only:
-            continue
-        print(f'\n=== {name} ===', flush=True)
-        results[name] = run(name, trials, noise, args)
+    for name in chosen:
+        epochs = max(1, round(iterations / per_epoch[name]))
+        print(f'\n=== {name}: {epochs} epochs x {per_epoch[name]} iterations ===', flush=True)
+        results[name] = run(name, epochs, args)
+        results[name]['iterations'] = epochs * per_epoch[name]
         print(format_error_table(results[name]), flush=True)
     with open(osp.join(args.work_dir, 'results.json'), 'w') as f:
         json.dump(results, f, indent=2)
     print('\n=== summary: held-out Tindra2, 40 virtual cameras, mm ===')
     print(f"{'recipe':<14}{'MPJPE':>8}{'P-MPJPE':>9}{'N-MPJPE':>9}{'feet':>7}{'MPJVE':>7}"
-          f"{'x baseline':>12}{'train min':>11}")
+          f"{'x baseline':>12}{'iterations':>11}{'train min':>11}")
     base = results.get('baseline', {}).get('MPJPE')
     for name, m in results.items():
         ratio = f"{m['MPJPE'] / base:.2f}" if base else '-'
         print(f"{name:<14}{m['MPJPE']:8.1f}{m['P-MPJPE']:9.1f}{m['N-MPJPE']:9.1f}"
-              f"{m['MPJPE/feet']:7.1f}{m['MPJVE']:7.1f}{ratio:>12}{m['train_minutes']:11.1f}")
+              f"{m['MPJPE/feet']:7.1f}{m['MPJVE']:7.1f}{ratio:>12}{m['iterations']:11d}"
+              f"{m['train_minutes']:11.1f}")
 
 
 if __name__ == '__main__':
