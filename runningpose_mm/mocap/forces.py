@@ -8,7 +8,7 @@ import numpy as np
 
 from .timeseries import gap_runs
 from .markers import MocapFormatError
-from .readers import _open_text, _parse_float_row, check_sample_times
+from .readers import _open_text, _parse_float_row, check_sample_times, run_c3d_child
 
 
 @dataclass
@@ -176,7 +176,7 @@ def _read_force_table(path: str) -> Tuple[List[str], np.ndarray]:
     return names, data
 
 
-#: run in a child process (as mocap.readers.read_c3d: corrupt C3D files can crash ezc3d)
+#: run in a child process (readers.run_c3d_child: corrupt C3D files can crash ezc3d)
 _C3D_PLATES_CHILD = r"""
 import sys
 import numpy as np
@@ -201,19 +201,7 @@ except Exception as exc:
 
 
 def _c3d_force_plates(path: str) -> ForcePlates:
-    import subprocess
-    import sys
-    import tempfile
-    with tempfile.TemporaryDirectory() as tmp:
-        out = osp.join(tmp, 'plates.npz')
-        child = subprocess.run([sys.executable, '-c', _C3D_PLATES_CHILD, path, out],
-                               capture_output=True, text=True)
-        if child.returncode != 0:
-            why = child.stderr.strip().splitlines()[-1] if child.stderr.strip() else \
-                f'ezc3d stopped with code {child.returncode}'
-            raise MocapFormatError(f'{path}: no readable force platforms ({why})')
-        with np.load(out) as data:
-            c3d = {k: data[k] for k in data.files}
+    c3d = run_c3d_child(_C3D_PLATES_CHILD, path, 'no readable force platforms')
     analogs, channels = c3d['analogs'], c3d['channels']  # (C, N), (6, P) 1-based
     if channels.ndim != 2 or channels.shape[0] < 3 or not c3d['rate'] > 0:
         raise MocapFormatError(f'{path}: FORCE_PLATFORM:CHANNEL of shape {channels.shape}')

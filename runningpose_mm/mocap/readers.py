@@ -293,6 +293,27 @@ except Exception as exc:  # reported to the parent as the reason
 """
 
 
+def run_c3d_child(code: str, path: str, failure: str) -> dict:
+    """Run ``code`` (a script that reads ``sys.argv[1]`` with ezc3d and saves arrays to
+    the .npz ``sys.argv[2]``) in a child process and return the arrays: a C3D file that
+    crashes ezc3d then gives a ``MocapFormatError`` (``failure``: what could not be
+    done), not a dead caller."""
+    import subprocess
+    import sys
+    import tempfile
+    with tempfile.TemporaryDirectory() as tmp:
+        out = osp.join(tmp, 'c3d.npz')
+        child = subprocess.run([sys.executable, '-c', code, path, out],
+                               capture_output=True, text=True)
+        if child.returncode != 0:
+            why = child.stderr.strip().splitlines()[-1] if child.stderr.strip() else \
+                f'ezc3d stopped with code {child.returncode}' + \
+                (' (crashed: a corrupt file)' if child.returncode < 0 else '')
+            raise MocapFormatError(f'{path}: {failure} ({why})')
+        with np.load(out) as data:
+            return {k: data[k] for k in data.files}
+
+
 def read_c3d(path: str) -> MarkerData:
     """C3D through ezc3d (maintained by the pyomeca group; binary wheels; reads the
     Vicon/Qualisys/Motion Analysis variants and their parameter sections), in a child
@@ -302,22 +323,9 @@ def read_c3d(path: str) -> MarkerData:
     C3D has no fixed up axis; the reader assumes z up (Vicon and Qualisys default)
     unless the ``POINT:Y_SCREEN`` parameter says ``+Y``.
     """
-    import subprocess
-    import sys
-    import tempfile
     if not osp.isfile(path):
         raise FileNotFoundError(f'mocap file {path} does not exist')
-    with tempfile.TemporaryDirectory() as tmp:
-        out = osp.join(tmp, 'c3d.npz')
-        child = subprocess.run([sys.executable, '-c', _C3D_CHILD, path, out],
-                               capture_output=True, text=True)
-        if child.returncode != 0:
-            why = child.stderr.strip().splitlines()[-1] if child.stderr.strip() else \
-                f'ezc3d stopped with code {child.returncode}' + \
-                (' (crashed: a corrupt file)' if child.returncode < 0 else '')
-            raise MocapFormatError(f'{path}: cannot read as C3D ({why})')
-        with np.load(out) as data:
-            c3d = {k: data[k] for k in data.files}
+    c3d = run_c3d_child(_C3D_CHILD, path, 'cannot read as C3D')
     names = [str(n) for n in c3d['names']]
     data = c3d['points']  # (4, M, T)
     if data.ndim != 3 or data.shape[0] < 3:
