@@ -113,6 +113,8 @@ def write_model_card(released: dict, lifter_meta: dict, path: str) -> str:
                 + ' / '.join(f'{v:.1f}' for v in feet if v is not None))
     rows = '\n'.join(f'| {name} | {figures(m)} |' for name, m in tests.items())
     check = released.get('held_out_check', {})
+    per_epoch = f"{released['train_minutes'] / released['epochs']:.1f}" \
+        if released.get('train_minutes') and released.get('epochs') else '?'
     text = f"""# Released runningpose19 lifter
 
 `runningpose19_tcn81.pth` (half precision, loaded as float32) with
@@ -136,11 +138,12 @@ keypoints (pixels, normalised as in training) to pelvis-relative 3D in the camer
   4 cameras each; half of the views with detector-like 2D (jitter, slow drift, dropouts,
   left/right limb swaps, far-side limbs jittered with low scores, constant per-joint
   offsets, larger at the hips). 2D is normalised by the image's longer side.
-  Trials whose marker set lacks joints (Hamner: knees, head) are left out of the 2D
-  inputs. {released.get('windows', '?')} training windows.
+  The lifter takes only frames with every joint (as inference lifts only those), so
+  trials whose marker set lacks joints (Hamner: knees, head; RBDS: the upper body) are
+  left out. {released.get('windows', '?')} training windows.
 - **Recipe**: `python tools/train_released.py --synthetic 200 --cameras 4 --real-cameras 80
   --epochs {released.get('epochs', '?')} --export` ({released.get('epochs', '?')} epochs,
-  {released.get('train_minutes', '?')} min on 2 CPU cores).
+  {released.get('train_minutes', '?')} min on 2 CPU cores, {per_epoch} min per epoch).
 
 ## Held-out accuracy: {released.get('hold_out') or 'no held-out trial'}
 
