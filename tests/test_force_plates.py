@@ -78,6 +78,15 @@ def test_each_mot_plate_layout_gives_the_same_contacts(tmp_path):
             np.testing.assert_allclose(contacts.contacts_s[side], _expected(CONTACTS[side]),
                                        atol=3e-3, err_msg=f'{name} {side}')
 
+    # numbered plates with the feet named explicitly: no joints needed
+    numbered = str(tmp_path / 'numbered.mot')
+    contacts = contacts_from_grf(numbered, plate_sides={'ground_force_1_vy': 'right',
+                                                        '2_ground_force_vy': 'left'})
+    assert len(contacts.contacts_s['right']) == 2 and len(contacts.contacts_s['left']) == 2
+    np.testing.assert_allclose(contacts.contacts_s['right'][0], _expected(CONTACTS['right'])[0],
+                               atol=3e-3)  # plate 1's first contact (right)
+    with pytest.raises(MocapFormatError, match="no plate 'ground_force_3_vy'"):
+        contacts_from_grf(numbered, plate_sides={'ground_force_3_vy': 'left'})
     # the feet on another time axis than the forces: refused, not guessed
     with pytest.raises(MocapFormatError, match='outside the joints. time axis'):
         contacts_from_grf(str(tmp_path / 'treadmill.mot'), joints=_joints(t0=30.0))

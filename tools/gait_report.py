@@ -94,6 +94,10 @@ def main(argv=None):
                         'to the foot on the ground')
     parser.add_argument('--grf-rate', type=float, help='sampling rate of a force file whose '
                         'time column counts samples (RBDS force tables: 300)')
+    parser.add_argument('--grf-plates', nargs='+', metavar='PLATE=SIDE', default=None,
+                        help='the foot on each plate, e.g. ground_force_1_vy=right '
+                        'ground_force_2_vy=left (default: from the column names, else the '
+                        'foot on the ground)')
     parser.add_argument('--title', default=None, help='title of the HTML report')
     add_inferencer_arguments(parser)  # for a video or keypoint INPUT
     args = parser.parse_args(argv)
@@ -112,10 +116,11 @@ def main(argv=None):
     reference = None
     if args.grf:
         try:
+            plate_sides = dict(item.partition('=')[::2] for item in args.grf_plates or [])
             truth = contacts_from_grf(args.grf, rate_hz=args.grf_rate, joints=JointData(
                 joints, np.isfinite(joints).all(-1), rate, args.input,
-                start_time_s=start_time))
-        except (MocapFormatError, FileNotFoundError) as exc:
+                start_time_s=start_time), plate_sides=plate_sides)
+        except (MocapFormatError, FileNotFoundError, ValueError) as exc:
             sys.exit(f'error: {exc}')
         reference = {side: c - start_time for side, c in truth.contacts_s.items()}
     paths = write_report(analysis, joints, rate, out, args.title or

@@ -236,7 +236,8 @@ def _c3d_force_plates(path: str) -> ForcePlates:
 def contacts_from_plates(plates: ForcePlates,
                          threshold_n: float = 50.0,
                          min_contact_s: float = 0.05,
-                         joints=None) -> ContactIntervals:
+                         joints=None,
+                         plate_sides: Optional[Dict[str, str]] = None) -> ContactIntervals:
     """Foot contacts from vertical ground-reaction force: contact = force above a threshold.
 
     A plate whose foot the file does not name (a treadmill's one plate, numbered plates)
@@ -251,12 +252,23 @@ def contacts_from_plates(plates: ForcePlates,
         joints (JointData, optional): the trial's joints (z up), on the same time axis as
             the forces from ``metadata start_time_s`` = their first sample; needed when
             a plate is under any foot.
+        plate_sides (dict, optional): plate -> 'left' / 'right', the foot that stepped on
+            it (overrides what the file says; the plate names of ``read_force_plates``:
+            the .mot column, ``plate`` of a force table, ``plate1``... of a C3D).
 
     Returns:
         ContactIntervals: per foot, [initial contact, toe-off] in seconds (the force
         file's time axis), with sub-sample precision by linear interpolation.
     """
     time = plates.time_s
+    sides = dict(plates.sides)
+    for name, side in (plate_sides or {}).items():
+        if name not in sides:
+            raise MocapFormatError(f'{plates.source}: no plate {name!r} (plates: '
+                                   f'{", ".join(sides)})')
+        if side not in ('left', 'right'):
+            raise ValueError(f"plate {name!r}: side must be 'left' or 'right', got {side!r}")
+        sides[name] = side
     contacts = {'left': [], 'right': []}
     for name, force in plates.vertical_n.items():
         above = force > threshold_n
@@ -267,7 +279,7 @@ def contacts_from_plates(plates: ForcePlates,
             off = _crossing(time, force, stop - 1, stop, threshold_n)
             if off - on < min_contact_s:
                 continue
-            side = plates.sides[name] or _foot_on_ground(joints, on, off, plates.source, name)
+            side = sides[name] or _foot_on_ground(joints, on, off, plates.source, name)
             contacts[side].append((on, off))
     return ContactIntervals({side: np.array(sorted(c), dtype=np.float64).reshape(-1, 2)
                              for side, c in contacts.items()}, plates.source)
@@ -302,7 +314,8 @@ def contacts_from_grf(path: str,
                       threshold_n: float = 50.0,
                       min_contact_s: float = 0.05,
                       joints=None,
-                      rate_hz: Optional[float] = None) -> ContactIntervals:
+                      rate_hz: Optional[float] = None,
+                      plate_sides: Optional[Dict[str, str]] = None) -> ContactIntervals:
     """Foot contacts from a force file (``read_force_plates``, then
     ``contacts_from_plates``): OpenSim .mot, a force table, or C3D force platforms.
 
@@ -312,13 +325,14 @@ def contacts_from_grf(path: str,
         min_contact_s (float): shorter supra-threshold blips are ignored. Default: 50 ms.
         joints (JointData, optional): needed when a plate carries either foot.
         rate_hz (float, optional): for time columns that count samples.
+        plate_sides (dict, optional): plate -> foot, see ``contacts_from_plates``.
 
     Returns:
         ContactIntervals: per foot, [initial contact, toe-off] in seconds (the time axis
         of the file), with sub-sample precision by linear interpolation of the crossing.
     """
     return contacts_from_plates(read_force_plates(path, rate_hz), threshold_n, min_contact_s,
-                                joints)
+                                joints, plate_sides)
 
 
 def _crossing(time, force, i, j, level):
