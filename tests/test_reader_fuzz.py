@@ -10,6 +10,7 @@ import warnings
 import numpy as np
 import pytest
 
+from runningpose_mm.apis.keypoint_conversion import source_keypoint_names
 from runningpose_mm.apis.keypoint_files import KeypointFileError, read_keypoints_2d
 from runningpose_mm.mocap import MocapFormatError, contacts_from_grf, read_markers
 from runningpose_mm.mocap.writers import write_trc
@@ -71,8 +72,6 @@ def _valid_files(folder):
              scores=np.full((NUM_FRAMES, 26), 0.9, np.float32), fps=30.0, width=640,
              height=480)
     files['npz'] = folder / 'kp.npz'
-    names = [f'k{i}' for i in range(26)]
-    from runningpose_mm.apis.keypoint_conversion import source_keypoint_names
     names = source_keypoint_names('halpe26')
     (folder / 'kp.csv').write_text(
         ','.join(f'{n}_x,{n}_y,{n}_score' for n in names) + '\n' + '\n'.join(
@@ -119,7 +118,7 @@ def _mutate(data: bytes, rng) -> tuple:
     return 'empty', b''
 
 
-def _read(kind, path, folder):
+def _read(kind, path):
     if kind == 'mot':
         return contacts_from_grf(str(path))
     if kind in ('json', 'npz', 'csv'):
@@ -152,7 +151,7 @@ CASES_PER_KIND = 60
 def test_fuzzed_files_read_or_fail_with_the_formats_error(kind, tmp_path):
     files = _valid_files(tmp_path)
     source = files[kind]
-    _check_result(kind, _read(kind, source, tmp_path))  # the valid file reads
+    _check_result(kind, _read(kind, source))  # the valid file reads
     original = source.read_bytes()
     rng = np.random.default_rng(1234 + KINDS.index(kind))
     expected = KeypointFileError if kind in ('json', 'npz', 'csv') else MocapFormatError
@@ -163,7 +162,7 @@ def test_fuzzed_files_read_or_fail_with_the_formats_error(kind, tmp_path):
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter('ignore')
-                result = _read(kind, source, tmp_path)
+                result = _read(kind, source)
         except expected as exc:
             assert osp.basename(source) in str(exc), (what, str(exc))
             refused += 1
