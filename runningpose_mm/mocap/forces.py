@@ -216,10 +216,15 @@ def _c3d_force_plates(path: str) -> ForcePlates:
         if index.min() < 0 or index.max() >= len(analogs):
             raise MocapFormatError(f'{path}: force platform {p + 1} names analog channels '
                                    f'{channels[:, p].tolist()} of {len(analogs)}')
-        if kind == 4:  # volts through the 6x6 calibration matrix
-            cal = c3d['cal'][..., p] if c3d.get('cal') is not None and c3d['cal'].ndim == 3 \
-                else c3d['cal'][..., p:p + 1][..., 0]
-            fz = cal[2] @ analogs[index[:6]]
+        if kind == 4:  # volts through the 6x6 calibration matrix (one per plate)
+            cal = c3d.get('cal')
+            if cal is None or cal.ndim != 3 or cal.shape[:2] != (6, 6) or \
+                    cal.shape[2] <= p:
+                raise MocapFormatError(f'{path}: force platform {p + 1} is of type 4 but '
+                                       'FORCE_PLATFORM:CAL_MATRIX is not a 6x6 matrix for it')
+            # the Fz row (the matrix RBDS stores is diagonal, so its storage order, row or
+            # column first, does not matter there)
+            fz = cal[2, :, p] @ analogs[index[:6]]
         elif kind == 3:  # eight channels (Kistler): vertical = sum of the four z channels
             fz = analogs[index[4:8]].sum(axis=0)
         else:  # types 1, 2: force channels in newtons, z third
