@@ -29,8 +29,7 @@ from runningpose_mm.apis.keypoint_files import KEYPOINT_FILE_EXTENSIONS  # noqa:
 from runningpose_mm.gait import (GaitInputError, analyse_gait, compare_with_reference,  # noqa: E402
                                  upright_from_camera, upright_lifted, write_report)
 from runningpose_mm.mocap import (JointData, MarkerMap, MissingJointWarning,  # noqa: E402
-                                  MocapFormatError, contacts_from_grf,
-                                  joints_from_markers, read_markers)
+                                  contacts_from_grf, joints_from_markers, read_markers)
 
 
 VIDEO_EXTENSIONS = ('.mp4', '.mov', '.avi', '.mkv', '.webm', '.m4v')
@@ -120,7 +119,7 @@ def main(argv=None):
             truth = contacts_from_grf(args.grf, rate_hz=args.grf_rate, joints=JointData(
                 joints, np.isfinite(joints).all(-1), rate, args.input,
                 start_time_s=start_time), plate_sides=plate_sides)
-        except (MocapFormatError, FileNotFoundError, ValueError) as exc:
+        except input_errors() + (ValueError,) as exc:  # ValueError: a bad --grf-plates side
             sys.exit(f'error: {exc}')
         reference = {side: c - start_time for side, c in truth.contacts_s.items()}
     paths = write_report(analysis, joints, rate, out, args.title or
@@ -129,13 +128,13 @@ def main(argv=None):
     print(analysis.format_summary())
     for w in analysis.warnings:
         print(f'note: {w}')
+    def ms(e):
+        return f'{1000 * np.mean(e):+.0f} ms (MAE {1000 * np.mean(np.abs(e)):.0f})'
     if reference is not None:
         for side, v in compare_with_reference(analysis.events, reference).items():
             if not v['matched']:
                 print(f'{side}: none of the {v["n"]} force-plate contacts was detected')
                 continue
-            def ms(e):
-                return f'{1000 * np.mean(e):+.0f} ms (MAE {1000 * np.mean(np.abs(e)):.0f})'
             print(f'{side}: initial contact {ms(v["ic_error_s"])}, toe-off '
                   f'{ms(v["to_error_s"])}, contact time {ms(v["contact_error_s"])}; '
                   f'{v["matched"]} of {v["n"]} force-plate contacts matched')

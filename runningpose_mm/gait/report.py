@@ -214,8 +214,9 @@ def write_report(analysis: GaitAnalysis, joints: np.ndarray, rate_hz: float, out
                   if unmeasured_rows else '')
     check = ''
     if validation is not None:
-        cells = lambda e: (f'{1000 * np.mean(np.abs(e)):.1f} ({1000 * np.mean(e):+.1f})'  # noqa
-                           if len(e) else '-')
+        def cells(e):
+            return f'{1000 * np.mean(np.abs(e)):.1f} ({1000 * np.mean(e):+.1f})' if len(e) \
+                else '-'
         check = ('<h3>Against the force plates</h3><p>' + html.escape(reference_source) +
                  ': mean absolute error (bias) in ms, detected minus force plate</p><table>'
                  '<tr><th>foot</th><th>contacts</th><th>matched</th><th>initial contact</th>'

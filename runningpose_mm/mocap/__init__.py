@@ -16,6 +16,6 @@ __all__ = [
     'read_force_plates', 'read_mot', 'JointData', 'MarkerMap',
     'MarkerMapError', 'MissingJointWarning', 'available_marker_maps',
     'harrington_hip_centre', 'joints_from_markers', 'MarkerData', 'MocapFormatError',
-    'read_c3d', 'read_marker_labels', 'read_marker_table', 'read_markers', 'read_qtm_tsv', 'read_qualisys_txt',
-    'read_trc', 'RunnerParams', 'SyntheticRun', 'sample_runner_params', 'synthesize_run'
+    'read_c3d', 'read_marker_labels', 'read_marker_table', 'read_markers', 'read_qtm_tsv',
+    'read_qualisys_txt', 'read_trc', 'RunnerParams', 'SyntheticRun', 'sample_runner_params', 'synthesize_run'
 ]

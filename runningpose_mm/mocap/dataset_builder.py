@@ -204,8 +204,6 @@ def build_dataset(trials: Sequence[TrialSource], out_dir: str,
             # network inputs inference never produces.
             skipped.append(trial.name)
             continue
-        if not visible[:, 0].any():
-            raise ValueError(f'trial {trial.name}: the root joint is never known')
         views = select_camera_views(joints, visible, config, rng, trial.name,
                                     trial.num_cameras)
         bones = skeleton.bone_lengths(joints)

@@ -8,7 +8,8 @@ import numpy as np
 
 from .timeseries import gap_runs
 from .markers import MocapFormatError
-from .readers import _open_text, _parse_float_row, check_sample_times, run_c3d_child
+from .readers import (_open_text, _parse_float_row, check_sample_times, read_time_table,
+                      run_c3d_child)
 
 
 @dataclass
@@ -113,18 +114,16 @@ def read_force_plates(path: str, rate_hz: Optional[float] = None) -> ForcePlates
     if ext == '.c3d':
         return _c3d_force_plates(path)
     if ext == '.txt':
-        names, data = _read_force_table(path)
-        column = 'time'
+        names, data = read_time_table(path, 'force table')
     elif ext in ('.mot', '.sto'):
         names, data = read_mot(path)
-        column = 'time'
     else:
         raise MocapFormatError(f'{path}: unknown force file type {ext!r}; supported: .mot, '
                                '.sto, .txt (force table), .c3d')
     lower = [n.lower() for n in names]
-    if column not in lower:
+    if 'time' not in lower:
         raise MocapFormatError(f'{path}: no "time" column (has {names[:6]}...)')
-    time = data[:, lower.index(column)]
+    time = data[:, lower.index('time')]
     if np.all(time == np.round(time)) and np.all(np.diff(time) == 1):
         if not rate_hz:
             raise MocapFormatError(f'{path}: the time column counts samples ({time[0]:g}, '
@@ -150,30 +149,6 @@ def read_force_plates(path: str, rate_hz: Optional[float] = None) -> ForcePlates
             raise MocapFormatError(f'{path}: no vertical force column (R_ground_force_vy, '
                                    f'L_ground_force_vy, ground_force_N_vy, ...); has {names}')
     return ForcePlates(time, {k: np.nan_to_num(v) for k, v in plates.items()}, sides, path)
-
-
-def _read_force_table(path: str) -> Tuple[List[str], np.ndarray]:
-    lines = _open_text(path)
-    names = lines[0].split('\t') if lines else []
-    names = [n.strip() for n in names]
-    if not names or names[0].lower() != 'time':
-        raise MocapFormatError(f'{path}: not a force table (the first column should be '
-                               '"Time")')
-    rows, line_numbers = [], []
-    for i in range(1, len(lines)):
-        if not lines[i].strip():
-            continue
-        row = _parse_float_row(lines[i].split('\t'), path, i + 1)
-        if len(row) != len(names):
-            raise MocapFormatError(f'{path}, line {i + 1}: {len(row)} values for '
-                                   f'{len(names)} columns (truncated file?)')
-        rows.append(row)
-        line_numbers.append(i + 1)
-    if len(rows) < 2:
-        raise MocapFormatError(f'{path}: fewer than two samples')
-    data = np.stack(rows)
-    check_sample_times(data[:, 0], None, path, line_numbers)
-    return names, data
 
 
 #: run in a child process (readers.run_c3d_child: corrupt C3D files can crash ezc3d)

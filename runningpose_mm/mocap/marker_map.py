@@ -107,18 +107,19 @@ class MarkerMap:
         the file has."""
         names = []
         for joint in self.joints:
-            op = self.operation(joint, available)[0] if available is not None else \
-                self.alternatives(joint)[0]
-            for ref in _references(op):
+            for ref in _references(self.operation(joint, available)[0]):
                 if ref not in self.joints and ref not in names:
                     names.append(ref)
         return names
 
-    def operation(self, joint: str, available: Sequence[str]) -> Tuple[dict, int]:
+    def operation(self, joint: str, available: Optional[Sequence[str]] = None
+                  ) -> Tuple[dict, int]:
         """The first of the joint's operations whose markers are all ``available``, and
         its position in the list (0: the preferred one). The first operation when none
-        fits (the caller reports what is absent)."""
+        fits (the caller reports what is absent) or without ``available``."""
         alternatives = self.alternatives(joint)
+        if available is None:
+            return alternatives[0], 0
         for k, op in enumerate(alternatives):
             if all(ref in self.joints or ref in available for ref in _references(op)):
                 return op, k
@@ -129,8 +130,7 @@ class MarkerMap:
         the reason."""
         out = {}
         for joint in self.joints:
-            op = self.operation(joint, available)[0] if available is not None else \
-                self.alternatives(joint)[0]
+            op = self.operation(joint, available)[0]
             if 'missing' in op:
                 out[joint] = op['missing']
         return out
@@ -257,9 +257,9 @@ def joints_from_markers(markers: MarkerData, marker_map: MarkerMap,
             f'{markers.source}: marker map {marker_map.name!r} needs markers {absent} that '
             f'the file does not have (and gives no fallback without them).\n  the map '
             f'needs: {needed}\n  the file has: {markers.names}')
+    chosen = {joint: marker_map.operation(joint, markers.names) for joint in marker_map.joints}
     fallbacks = {}
-    for joint in marker_map.joints:
-        op, k = marker_map.operation(joint, markers.names)
+    for joint, (op, k) in chosen.items():
         if k:
             preferred = [r for r in _references(marker_map.alternatives(joint)[0])
                          if r not in marker_map.joints and r not in markers.names]
@@ -273,8 +273,7 @@ def joints_from_markers(markers: MarkerData, marker_map: MarkerMap,
     points_mm = {n: data.marker(n) * 1000.0 for n in needed}
     skeleton = runningpose19()
     num_frames = data.num_frames
-    for joint in marker_map.joints:
-        op, _ = marker_map.operation(joint, markers.names)
+    for joint, (op, _) in chosen.items():
         points_mm[joint] = _evaluate(op, points_mm, num_frames)
     joints = np.stack([points_mm[name] for name in skeleton.names], axis=1) / 1000.0
     visible = np.isfinite(joints).all(axis=-1)

@@ -5,7 +5,7 @@ samples as NaN, sampling rate, units, up axis). Errors name the file, the line o
 and what was expected.
 """
 import os.path as osp
-from typing import List, Optional
+from typing import List, Optional, Tuple
 
 import warnings
 
@@ -343,8 +343,44 @@ def read_c3d(path: str) -> MarkerData:
                       float(c3d['rate']), units, up, path, dict(format='c3d'))
 
 
+def read_time_table(path: str, what: str) -> Tuple[List[str], np.ndarray]:
+    """A tab-separated table: a header row whose first column is ``Time``, then one row
+    per sample (marker tables, force tables). Every row must have one value per column,
+    and the time column must be complete and increase evenly (``check_sample_times``).
+
+    Args:
+        path (str): the file.
+        what (str): what the table should be, for messages ('marker table', ...).
+
+    Returns:
+        tuple: the column names and an (N, C) float array.
+    """
+    lines = _open_text(path)
+    names = [n.strip() for n in lines[0].split('\t')] if lines else []
+    if not names or names[0].lower() != 'time':
+        raise MocapFormatError(f'{path}: not a {what} (the first column should be "Time")')
+    rows, line_numbers = [], []
+    for i in range(1, len(lines)):
+        if not lines[i].strip():
+            continue
+        row = _parse_float_row(lines[i].split('\t'), path, i + 1)
+        if len(row) != len(names):
+            raise MocapFormatError(f'{path}, line {i + 1}: {len(row)} values for '
+                                   f'{len(names)} columns (truncated file?)')
+        rows.append(row)
+        line_numbers.append(i + 1)
+    if len(rows) < 2:
+        raise MocapFormatError(f'{path}: fewer than two rows')
+    data = np.stack(rows)
+    if not np.isfinite(data[:, 0]).all():
+        line = line_numbers[int(np.argmin(np.isfinite(data[:, 0])))]
+        raise MocapFormatError(f'{path}, line {line}: no time value')
+    check_sample_times(data[:, 0], None, path, line_numbers)
+    return names, data
+
+
 def read_marker_table(path: str, units: str = 'mm', up_axis: str = 'y') -> MarkerData:
-    """A tab-separated marker table with a header row: ``Time`` (seconds), then
+    """A tab-separated marker table (``read_time_table``): ``Time`` (seconds), then
     ``<name>X``, ``<name>Y``, ``<name>Z`` per marker; one row per frame. This is the
     Running Biomechanics Data Set's format (Fukuchi et al. 2017: millimetres, y up), and
     what many labs' scripts write. The rate comes from the time column.
@@ -354,12 +390,8 @@ def read_marker_table(path: str, units: str = 'mm', up_axis: str = 'y') -> Marke
         units (str): unit of the values (the file does not say; RBDS: mm).
         up_axis (str): the vertical axis (RBDS: y).
     """
-    lines = _open_text(path)
-    header = lines[0].split('\t') if lines else []
-    if not header or header[0].strip().lower() != 'time':
-        raise MocapFormatError(f'{path}: not a marker table (the first column should be '
-                               '"Time")')
-    columns = [h.strip() for h in header[1:]]
+    columns, table = read_time_table(path, 'marker table')
+    columns = columns[1:]
     if not columns or len(columns) % 3:
         raise MocapFormatError(f'{path}: {len(columns)} columns after Time is not X, Y, Z '
                                'per marker')
@@ -372,21 +404,7 @@ def read_marker_table(path: str, units: str = 'mm', up_axis: str = 'y') -> Marke
             raise MocapFormatError(f'{path}: columns {k + 2}-{k + 4} are {triplet}, expected '
                                    '<name>X, <name>Y, <name>Z')
         names.append(name)
-    data_lines = [(i + 1, lines[i]) for i in range(1, len(lines)) if lines[i].strip()]
-    if len(data_lines) < 2:
-        raise MocapFormatError(f'{path}: fewer than two frames')
-    table = np.full((len(data_lines), 1 + len(columns)), np.nan)
-    for t, (line_no, line) in enumerate(data_lines):
-        row = _parse_float_row(line.split('\t'), path, line_no)
-        if len(row) != table.shape[1]:
-            raise MocapFormatError(f'{path}, line {line_no}: {len(row)} values for '
-                                   f'{table.shape[1]} columns (truncated file?)')
-        table[t] = row
     times = table[:, 0]
-    if not np.isfinite(times).all():
-        bad = int(np.argmin(np.isfinite(times)))
-        raise MocapFormatError(f'{path}, line {data_lines[bad][0]}: no time value')
-    check_sample_times(times, None, path, [n for n, _ in data_lines])
     rate = (len(times) - 1) / float(times[-1] - times[0])
     positions = table[:, 1:].reshape(len(table), len(names), 3)
     return MarkerData(names, _zero_triplets_to_nan(positions), rate, units, up_axis, path,
