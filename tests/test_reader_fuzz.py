@@ -1,5 +1,6 @@
 """Seeded fuzzing of every file reader: truncated, reordered, garbled and huge-valued
-versions of valid mocap (Qualisys text, QTM TSV, TRC, C3D, OpenSim .mot) and 2D keypoint
+versions of valid mocap (Qualisys text, marker and force tables, QTM TSV, TRC, C3D, OpenSim
+.mot) and 2D keypoint
 (MMPose JSON, NPZ, CSV) files. A reader either returns data without infinities (and
 times that increase evenly) or raises its format's error naming the file; never an
 exception from inside numpy, json, zipfile or ezc3d."""
@@ -12,7 +13,8 @@ import pytest
 
 from runningpose_mm.apis.keypoint_conversion import source_keypoint_names
 from runningpose_mm.apis.keypoint_files import KeypointFileError, read_keypoints_2d
-from runningpose_mm.mocap import MocapFormatError, contacts_from_grf, read_markers
+from runningpose_mm.mocap import (MocapFormatError, contacts_from_grf, read_force_plates,
+                                  read_markers)
 from runningpose_mm.mocap.writers import write_trc
 
 NAMES = ['LASI', 'RASI', 'SACR']
@@ -35,6 +37,17 @@ def _valid_files(folder):
     (folder / 'trial.txt').write_text('\n'.join(
         ','.join(f'{v:.2f}' for v in pos[:, m].reshape(-1)) for m in range(len(NAMES))) + '\n')
     files['txt'] = folder / 'trial.txt'
+    (folder / 'table.txt').write_text(  # a marker table (RBDS): Time, then X Y Z per marker
+        'Time\t' + '\t'.join(f'{n}X\t{n}Y\t{n}Z' for n in NAMES) + '\n' + '\n'.join(
+            f'{t / 150:.3f}\t' + '\t'.join(f'{v:.2f}' for v in pos[t].ravel())
+            for t in range(NUM_FRAMES)) + '\n')
+    files['table'] = folder / 'table.txt'
+    t = np.arange(0, 1.0, 1 / 300)
+    fy = np.where((t > 0.2) & (t < 0.45), 1500 * np.sin(np.pi * (t - 0.2) / 0.25), 0)
+    (folder / 'forces.txt').write_text(  # an RBDS force table: Time counts samples
+        'Time\tFx\tFy\tFz\n' + '\n'.join(f'{k + 1}\t0\t{f:.2f}\t0' for k, f in enumerate(fy))
+        + '\n')
+    files['forces'] = folder / 'forces.txt'
     header = [f'NO_OF_FRAMES\t{NUM_FRAMES}', 'NO_OF_CAMERAS\t8', f'NO_OF_MARKERS\t{len(NAMES)}',
               'FREQUENCY\t200', 'MARKER_NAMES\t' + '\t'.join(NAMES),
               'Frame\tTime\t' + '\t'.join(f'{n} X\t{n} Y\t{n} Z' for n in NAMES)]
@@ -121,6 +134,8 @@ def _mutate(data: bytes, rng) -> tuple:
 def _read(kind, path):
     if kind == 'mot':
         return contacts_from_grf(str(path))
+    if kind == 'forces':
+        return read_force_plates(str(path), rate_hz=300.0)
     if kind in ('json', 'npz', 'csv'):
         return read_keypoints_2d(str(path), fps=30.0 if kind != 'npz' else None,
                                  image_size=(640, 480) if kind != 'npz' else None)
@@ -133,6 +148,9 @@ def _check_result(kind, result):
         for contacts in result.contacts_s.values():
             assert np.isfinite(contacts).all()
             assert (np.diff(contacts.reshape(-1)) >= 0).all()
+    elif kind == 'forces':
+        assert (np.diff(result.time_s) > 0).all()
+        assert all(np.isfinite(f).all() for f in result.vertical_n.values())
     elif kind in ('json', 'npz', 'csv'):
         assert not np.isinf(result.keypoints).any()
         assert np.isfinite(result.scores).all()
@@ -143,7 +161,7 @@ def _check_result(kind, result):
         assert np.nanmax(np.abs(result.in_metres().positions), initial=0) < 1e4
 
 
-KINDS = ('txt', 'tsv', 'trc', 'mot', 'json', 'npz', 'csv')
+KINDS = ('txt', 'table', 'tsv', 'trc', 'mot', 'forces', 'json', 'npz', 'csv')
 CASES_PER_KIND = 60
 
 
