@@ -1,7 +1,6 @@
 """Seeded fuzzing of every file reader: truncated, reordered, garbled and huge-valued
 versions of valid mocap (Qualisys text, marker and force tables, QTM TSV, TRC, C3D, OpenSim
-.mot) and 2D keypoint
-(MMPose JSON, NPZ, CSV) files. A reader either returns data without infinities (and
+.mot) and 2D keypoint (MMPose JSON, NPZ, CSV) files. A reader either returns data without infinities (and
 times that increase evenly) or raises its format's error naming the file; never an
 exception from inside numpy, json, zipfile or ezc3d."""
 import json
