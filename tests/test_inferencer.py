@@ -76,8 +76,8 @@ def test_bad_videos_give_clear_errors(inferencer, tmp_path):
 
 
 def test_a_video_with_nobody_is_reported(inferencer, tmp_path, monkeypatch):
-    monkeypatch.setattr(inferencer, 'detect_2d',
-                        lambda frames, show_progress: [[] for _ in frames])
+    monkeypatch.setattr(inferencer, 'runner_2d',
+                        lambda frames, size, show_progress: [[] for _ in frames()])
     with pytest.raises(VideoInputError, match='no person detected'):
         inferencer.infer(make_video(tmp_path / 'x.mp4', frames=4), show_progress=False)
 

@@ -2,6 +2,7 @@
 whole-clip 3D lifting -> files and pictures, in MMPose's inferencer call style."""
 import os
 import os.path as osp
+import time
 from typing import Optional, Sequence, Tuple, Union
 
 import numpy as np
@@ -11,6 +12,7 @@ from mmpose.registry import INFERENCERS
 from .keypoint_conversion import conversion_matrix, to_runningpose19
 from .keypoint_files import Keypoints2D
 from .lifting import load_lifter
+from .pose2d_stage import FastRunner2D, FrameSource
 from .outputs import write_all
 from .video_lifting import lift_clip, main_runner_keypoints
 from .weights import WeightsUnavailableError, resolve_weights
@@ -64,16 +66,26 @@ class RunningPoseInferencer:
         model_fps (float, optional): the lifter's frame rate you expect; an error when the
             lifter was trained at another (the rate comes from its checkpoint).
         device (str): 'cpu' or 'cuda:0'.
+        det_interval (int): the fast 2D stage detects people every this many frames and
+            takes the runner's box from its keypoints in between (``FastRunner2D``).
+        batch_size (int): crops per 2D forward pass (and frames per detector pass).
+        per_frame_2d (bool): MMPose's ``Pose2DInferencer`` on every frame instead (the
+            detector on every frame, one image per pass: slow, every person kept).
     """
 
     def __init__(self, lifter_config: Optional[str] = None, lifter_weights: Optional[str] = None,
                  pose2d: Optional[str] = 'halpe26', pose2d_weights: Optional[str] = None,
                  det_model: Optional[str] = None, det_weights: Optional[str] = None,
-                 model_fps: Optional[float] = None, device: str = 'cpu'):
+                 model_fps: Optional[float] = None, device: str = 'cpu',
+                 det_interval: int = 5, batch_size: int = 16, per_frame_2d: bool = False):
         self.pose2d = None
         self.dataset_2d = None
+        self.per_frame_2d = per_frame_2d
+        self.bbox_thr = 0.3  # MMPose's default: detections scoring at most this are ignored
         if pose2d is not None:
             self._build_pose2d(pose2d, pose2d_weights, det_model, det_weights, device)
+        if pose2d is not None:
+            self.runner_2d = FastRunner2D(self.pose2d, det_interval, batch_size)
         self.lifter = load_lifter(lifter_config, lifter_weights, model_fps, device)
         self.model_fps = self.lifter.fps
 
@@ -136,10 +148,11 @@ class RunningPoseInferencer:
 
     @staticmethod
     def open_video(video: Union[str, Sequence[np.ndarray]], fps: Optional[float] = None):
-        """A frame source: (frame iterator factory, fps, (w, h)).
+        """A frame source: (``FrameSource``, fps, (w, h)); calling the source gives an
+        iterator over the frames.
 
-        Video files are streamed (read again for rendering), never held in memory, so
-        hour-long clips stay within bounded memory.
+        Video files are streamed (decoded in a background thread, read again for
+        rendering), never held in memory, so hour-long clips stay within bounded memory.
         """
         if isinstance(video, str):
             import cv2
@@ -149,39 +162,30 @@ class RunningPoseInferencer:
             if not capture.isOpened():
                 raise VideoInputError(f'{video}: cannot be opened as a video')
             rate = fps or capture.get(cv2.CAP_PROP_FPS)
+            count = int(max(0, capture.get(cv2.CAP_PROP_FRAME_COUNT) or 0))
             ok, first = capture.read()
             capture.release()
             if not ok:
                 raise VideoInputError(f'{video}: no frame could be decoded (empty or corrupt)')
             if not rate or not np.isfinite(rate) or rate <= 0:
                 raise VideoInputError(f'{video}: the frame rate is unknown; pass fps=')
-
-            def frames():
-                capture = cv2.VideoCapture(video)
-                try:
-                    while True:
-                        ok, frame = capture.read()
-                        if not ok:
-                            return
-                        yield frame
-                finally:
-                    capture.release()
-            return frames, float(rate), (first.shape[1], first.shape[0])
+            return FrameSource(video, count), float(rate), (first.shape[1], first.shape[0])
         frames_list = list(video)
         if not frames_list:
             raise VideoInputError('no frames given')
         if fps is None:
             raise VideoInputError('frames given as arrays need fps=')
-        return (lambda: iter(frames_list)), float(fps), \
+        return FrameSource(frames_list, len(frames_list)), float(fps), \
             (frames_list[0].shape[1], frames_list[0].shape[0])
 
     def detect_2d(self, frames, show_progress: bool = True):
-        """Per frame, the people found: list of dicts (bbox, keypoints, keypoint_scores)."""
+        """MMPose's per-frame path: per frame, the people found (list of dicts: bbox,
+        keypoints, keypoint_scores). The fast path is ``self.runner_2d``."""
         from tqdm import tqdm
         people = []
         for frame in tqdm(frames, desc='2D keypoints', unit='frame',
                           disable=None if show_progress else True):  # None: off in logs
-            result = next(self.pose2d(frame, return_datasamples=True))
+            result = next(self.pose2d(frame, return_datasamples=True, bbox_thr=self.bbox_thr))
             instances = result['predictions'][0].pred_instances
             people.append([
                 dict(bbox=np.asarray(instances.bboxes[i], float),
@@ -220,7 +224,13 @@ class RunningPoseInferencer:
             raise VideoInputError('this inferencer has no 2D model (pose2d=None): lift '
                                   'keypoint files with lift_keypoints()')
         frames, rate, (w, h) = self.open_video(inputs, fps)
-        people = self.detect_2d(frames(), show_progress)
+        start = time.perf_counter()
+        if self.per_frame_2d:
+            people = self.detect_2d(frames(), show_progress)
+        else:
+            self.runner_2d.bbox_thr = self.bbox_thr
+            people = self.runner_2d(frames, (w, h), show_progress)
+        seconds_2d = time.perf_counter() - start
         if not any(people):
             raise VideoInputError('no person detected in '
                                   f'{inputs if isinstance(inputs, str) else "the frames"}')
@@ -228,7 +238,11 @@ class RunningPoseInferencer:
         kp, sc = to_runningpose19(raw, raw_scores, self.dataset_2d)
         lifted = lift_clip(self.lifter, kp, sc, rate, (w, h), max_gap_s=max_gap_s)
         lifted.meta.update(video=inputs if isinstance(inputs, str) else None,
-                           pose2d_dataset=self.dataset_2d, frames_with_runner=int((chosen >= 0).sum()))
+                           pose2d_dataset=self.dataset_2d, frames_with_runner=int((chosen >= 0).sum()),
+                           pose2d_frames_per_s=round(len(people) / seconds_2d, 2))
+        if not self.per_frame_2d:
+            lifted.meta.update(det_interval=self.runner_2d.det_interval,
+                               frames_detected_again=self.runner_2d.counts.get('redetected', 0))
         files = {}
         name = osp.splitext(osp.basename(inputs))[0] if isinstance(inputs, str) else 'frames'
         if pred_out_dir:

@@ -26,22 +26,100 @@ def _iou(a: np.ndarray, b: np.ndarray) -> float:
     return inter / union if union > 0 else 0.0
 
 
-def select_main_track(frames: Sequence[List[dict]], iou_threshold: float = 0.3,
-                      max_lost_frames: int = 10) -> np.ndarray:
+def _instance_score(instance: dict) -> float:
+    """What an instance adds to its track's claim to be the runner: its confidence
+    (mean keypoint score, or a detection's score) times its box height (the person
+    filmed is near the camera; people further away are smaller)."""
+    box = np.asarray(instance['bbox'], float)
+    confidence = float(np.mean(instance['keypoint_scores'])) if 'keypoint_scores' in \
+        instance else float(instance.get('score', 1.0))
+    return confidence * max(float(box[3] - box[1]), 0.0)
+
+
+#: boxes a track's motion and size are estimated from (its latest unmerged ones)
+TRACK_MEMORY = 10
+
+
+def _predicted_box(track: dict, t: int) -> np.ndarray:
+    """Where a track's box is expected in frame ``t``: its usual size (median of the
+    latest boxes) about a centre moving on the straight line fitted to the latest
+    centres (a fit, not the last step: limbs swinging make single boxes jitter)."""
+    times = np.array([f for f, _ in track['seen'][-TRACK_MEMORY:]], float)
+    boxes = np.array([b for _, b in track['seen'][-TRACK_MEMORY:]])
+    centres = (boxes[:, :2] + boxes[:, 2:]) / 2
+    half = np.median(boxes[:, 2:] - boxes[:, :2], axis=0) / 2
+    if len(times) > 1:
+        slope, offset = np.polyfit(times, centres, 1)
+        centre = offset + slope * t
+    else:
+        centre = centres[-1]
+    return np.concatenate([centre - half, centre + half])
+
+
+def _rejoined(seed: dict, tracks: List[dict], tolerance: Optional[float]) -> List[dict]:
+    """``seed`` and the tracks (best first) that lie wholly before or after the ones
+    taken so far and have its median box height within ``tolerance``: one person who
+    left the view and came back."""
+    group = [seed]
+    if tolerance is None:
+        return group
+    height = _median_height(seed)
+    for tr in tracks:
+        span = (min(tr['members']), max(tr['members']))
+        apart = all(span[1] < min(g['members']) or span[0] > max(g['members'])
+                    for g in group)
+        if apart and abs(_median_height(tr) - height) <= tolerance * height:
+            group.append(tr)
+    return group
+
+
+def _shift(predicted: np.ndarray, box: np.ndarray) -> float:
+    """Distance of a box's centre from the predicted box's, in predicted box heights."""
+    height = max(float(predicted[3] - predicted[1]), 1.0)
+    return float(np.linalg.norm((box[:2] + box[2:4] - predicted[:2] - predicted[2:4]) / 2)
+                 ) / height
+
+
+def _median_height(track: dict) -> float:
+    return float(np.median([b[3] - b[1] for _, b in track['seen']]))
+
+
+def select_main_track(frames: Sequence[List[dict]], max_shift: float = 0.5,
+                      max_lost_frames: int = 10, rejoin_size_tolerance: Optional[float] = 0.3,
+                      size_change: float = 0.35, return_boxes: bool = False):
     """Index of the main runner's instance in every frame (-1 where absent).
+
+    People are linked across frames by the distance of their box from where their
+    track is predicted to be (``_predicted_box``: the line through its latest centres),
+    so a runner who crosses the frame keeps the track even when frames are far apart
+    (the fast 2D stage links detections every N-th frame; box overlap fails there). A box that continues a track but is much
+    wider or taller than the track's boxes (``size_change``) holds two people: a
+    bystander crossing in front, merged with the runner by the detector or its NMS. The
+    track then coasts (its box moves on at its velocity, its size kept) instead of
+    following the merged box, so it leaves the crossing with the runner, not the
+    bystander.
+
+    A runner who leaves the view and comes back starts a new track; tracks wholly
+    before or after each other with the same box height (within
+    ``rejoin_size_tolerance``) are taken as one person. The runner is the person (track
+    or rejoined tracks) with the largest sum of confidence times box height (long,
+    confident and near beats short, flickering or far away).
 
     Args:
         frames: per frame, a list of instances with ``bbox`` (4,) x1 y1 x2 y2 pixels and
-            ``keypoint_scores`` (K,).
-        iou_threshold (float): a box continues a track when it overlaps the track's last
-            box by at least this much.
+            ``keypoint_scores`` (K,) or a detection ``score``.
+        max_shift (float): a box continues a track when its centre is at most this many
+            box heights from the track's predicted centre (the nearest box does).
         max_lost_frames (int): a track missing longer than this ends.
+        rejoin_size_tolerance (float, optional): None: never rejoin.
+        size_change (float): relative width or height change that marks a merged box.
+        return_boxes (bool): also return the main track's box in every frame.
 
     Returns:
-        np.ndarray: (T,) instance index per frame for the track with the largest sum of
-        mean keypoint scores (long and confident beats short or flickering).
+        np.ndarray: (T,) instance index per frame; with ``return_boxes`` also (T, 4)
+        boxes (NaN where absent; the coasting box where the detection was merged).
     """
-    tracks = []  # each: dict(last_box, last_frame, members={frame: index}, score)
+    tracks = []
     for t, instances in enumerate(frames):
         free = list(range(len(instances)))
         live = [tr for tr in tracks if t - tr['last_frame'] <= max_lost_frames]
@@ -49,24 +127,37 @@ def select_main_track(frames: Sequence[List[dict]], iou_threshold: float = 0.3,
         for tr in live:
             if not free:
                 break
-            ious = [_iou(tr['last_box'], np.asarray(instances[i]['bbox'])) for i in free]
-            best = int(np.argmax(ious))
-            if ious[best] >= iou_threshold:
-                i = free.pop(best)
-                tr['members'][t] = i
-                tr['last_box'] = np.asarray(instances[i]['bbox'], float)
-                tr['last_frame'] = t
-                tr['score'] += float(np.mean(instances[i]['keypoint_scores']))
+            predicted = _predicted_box(tr, t)
+            shifts = [_shift(predicted, np.asarray(instances[i]['bbox'], float))
+                      for i in free]
+            best = int(np.argmin(shifts))
+            if shifts[best] > max_shift:
+                continue
+            i = free.pop(best)
+            box = np.asarray(instances[i]['bbox'], float)[:4]
+            size = box[2:] - box[:2]
+            if np.any(np.abs(size / (predicted[2:] - predicted[:2]) - 1) > size_change):
+                box = predicted  # merged with someone: coast
+            else:
+                tr['seen'].append((t, box))
+            tr['members'][t] = i
+            tr['boxes'][t] = box
+            tr['last_frame'] = t
+            tr['score'] += _instance_score(instances[i])
         for i in free:
-            tracks.append(dict(last_box=np.asarray(instances[i]['bbox'], float),
-                               last_frame=t, members={t: i},
-                               score=float(np.mean(instances[i]['keypoint_scores']))))
+            box = np.asarray(instances[i]['bbox'], float)[:4]
+            tracks.append(dict(last_frame=t, members={t: i}, boxes={t: box}, seen=[(t, box)],
+                               score=_instance_score(instances[i])))
     selection = np.full(len(frames), -1, dtype=np.int64)
-    if tracks:
-        main = max(tracks, key=lambda tr: tr['score'])
-        for t, i in main['members'].items():
+    boxes = np.full((len(frames), 4), np.nan)
+    tracks.sort(key=lambda tr: -tr['score'])
+    groups = [_rejoined(seed, tracks, rejoin_size_tolerance) for seed in tracks]
+    chosen = max(groups, key=lambda g: sum(tr['score'] for tr in g)) if groups else []
+    for tr in chosen:
+        for t, i in tr['members'].items():
             selection[t] = i
-    return selection
+            boxes[t] = tr['boxes'][t]
+    return (selection, boxes) if return_boxes else selection
 
 
 #: limb chains a 2D detector swaps left for right together (runningpose19 names)
