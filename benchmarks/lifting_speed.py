@@ -16,10 +16,8 @@ synthetic runner projected through a virtual camera.
 Prints frames/s of each and their ratio (targets: >= 100x and >= 2,500 frames/s for the
 243-frame model on 2 cores), and the peak memory of our pass.
 
-With ``--pipeline-frames N`` it also times the whole video pipeline on an N-frame
-1280x720 clip with random-weight models (the compute of trained ones): the RTMDet-m
-person detector per frame, and RTMPose-m Halpe-26 + runningpose19 + lifting through
-the inferencer (one box per frame, as a trained detector gives for one runner).
+The whole video pipeline (detector, 2D model, lifting) is timed by
+``benchmarks/pipeline_speed.py``.
 """
 import argparse
 import os.path as osp
@@ -76,8 +74,6 @@ def main():
     parser.add_argument('--minutes', type=float, default=10.0,
                         help='length of the generated 2D sequence')
     parser.add_argument('--fps', type=float, default=60.0, help='video frame rate')
-    parser.add_argument('--pipeline-frames', type=int, default=0,
-                        help='also time the whole video pipeline on this many frames')
     args = parser.parse_args()
     import torch
     cfg = load_config(args.config)
@@ -105,41 +101,6 @@ def main():
           f'{lifted.valid.mean():.1%} valid)')
     print(f'ratio                 : {ours / theirs:10,.0f}x')
     print(f'peak memory (process) : {peak_mb:10,.0f} MB')
-    if args.pipeline_frames:
-        pipeline(args)
-
-
-def pipeline(args):
-    import tempfile
-
-    import cv2
-    from mmdet.apis import inference_detector, init_detector
-
-    from runningpose_mm.apis.inferencer import (RunningPoseInferencer, _inference_models,
-                                                resolve_config)
-    frames = [np.random.default_rng(i).integers(0, 255, (720, 1280, 3), dtype=np.uint8)
-              for i in range(args.pipeline_frames)]
-    with tempfile.TemporaryDirectory() as tmp:
-        video = osp.join(tmp, 'clip.mp4')
-        writer = cv2.VideoWriter(video, cv2.VideoWriter_fourcc(*'mp4v'), 30, (1280, 720))
-        for frame in frames:
-            writer.write(frame)
-        writer.release()
-        detector = init_detector(resolve_config(_inference_models()['detector']['config']),
-                                 None, device='cpu')
-        inference_detector(detector, frames[0])
-        start = time.perf_counter()
-        for frame in frames:
-            inference_detector(detector, frame)
-        det_s = (time.perf_counter() - start) / len(frames)
-        inferencer = RunningPoseInferencer(args.config, pose2d='halpe26',
-                                           pose2d_weights='random', det_model='whole_image')
-        start = time.perf_counter()
-        inferencer.infer(video, show_progress=False)
-        rest_s = (time.perf_counter() - start) / len(frames)
-    print(f'pipeline ({args.pipeline_frames} frames 1280x720, random weights): detector '
-          f'{1 / det_s:.1f} frames/s, 2D + conversion + lifting {1 / rest_s:.1f} frames/s, '
-          f'whole pipeline {1 / (det_s + rest_s):.1f} frames/s')
 
 
 if __name__ == '__main__':

@@ -77,7 +77,7 @@ def test_bad_videos_give_clear_errors(inferencer, tmp_path):
 
 def test_a_video_with_nobody_is_reported(inferencer, tmp_path, monkeypatch):
     monkeypatch.setattr(inferencer, 'runner_2d',
-                        lambda frames, size, show_progress: [[] for _ in frames()])
+                        lambda frames, size, fps, show_progress: [[] for _ in frames()])
     with pytest.raises(VideoInputError, match='no person detected'):
         inferencer.infer(make_video(tmp_path / 'x.mp4', frames=4), show_progress=False)
 

@@ -57,9 +57,10 @@ def test_fast_2d_matches_the_per_frame_path_and_keeps_the_runner(oracle_inferenc
     frames, runner, walker = crossing_clip()
     source, _, size = inf.open_video(frames, FPS)
     per_frame = inf.detect_2d(source(), show_progress=False)
-    fast = inf.runner_2d(source, size, show_progress=False)
-    # one detector pass per 5 frames instead of one per frame, nothing detected again
-    assert inf.runner_2d.counts['detect'] == len(frames) // 5
+    fast = inf.runner_2d(source, size, FPS, show_progress=False)
+    # one detector pass per 0.5 s (15 frames) instead of one per frame, none again
+    assert inf.runner_2d.interval == 15
+    assert inf.runner_2d.counts['detect'] == len(frames) // 15
     assert inf.runner_2d.counts['redetected'] == 0
     assert all(len(p) == 1 for p in fast)
     slow_kp, slow_sc, chosen = main_runner_keypoints(per_frame)
@@ -99,7 +100,7 @@ def test_a_runner_who_leaves_for_two_seconds_is_found_again(oracle_inferencer):
         visible.append(runner[:, 0].min() > 0 and runner[:, 0].max() < SIZE[0])
     truth, visible = np.array(truth), np.array(visible)
     source, _, size = inf.open_video(frames, FPS)
-    fast_kp, fast_sc = arrays(inf.runner_2d(source, size, show_progress=False))
+    fast_kp, fast_sc = arrays(inf.runner_2d(source, size, FPS, show_progress=False))
     found = (fast_sc > 0).any(1)
     assert found[visible].mean() > 0.9, found[visible].mean()
     gone = (truth[..., 0] > SIZE[0]).all(1)
@@ -140,7 +141,8 @@ def test_batched_crops_equal_the_per_image_inferencer():
     inf = RunningPoseInferencer(LIFTER, 'random', pose2d='halpe26', pose2d_weights='random',
                                 det_model=None, det_weights='random')
     rng = np.random.default_rng(0)
-    images = [rng.integers(0, 255, (240, 320, 3), dtype=np.uint8) for _ in range(4)]
+    # square images: the detector pads nothing, in our pipeline or in MMPose's
+    images = [rng.integers(0, 255, (320, 320, 3), dtype=np.uint8) for _ in range(4)]
     boxes = [np.array([20 + 10 * i, 30, 200 + 5 * i, 230.]) for i in range(4)]
     stage = inf.runner_2d
     batched = stage.estimate(images, boxes)

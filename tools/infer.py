@@ -66,6 +66,14 @@ def main(argv=None):
         print(f'{lifted.num_frames} frames at {result["fps"]:g} fps, runner found in '
               f'{lifted.meta["frames_with_runner"]}, 3D for {int(lifted.valid.sum())} '
               f'(lifter trained at {inferencer.model_fps:g} fps)')
+        seconds = lifted.meta.get('seconds')
+        if seconds:
+            detect = lifted.meta.get('det_interval')
+            print(f"2D stage {lifted.num_frames / seconds['pose2d']:.1f} frames/s"
+                  + (f' (people detected every {detect} frames, '
+                     f"{lifted.meta['frames_detected_again']} detected again)" if detect
+                     else ' (per frame)')
+                  + f", lifting {seconds['lifting']:.1f} s, writing {seconds['writing']:.1f} s")
         swaps = lifted.meta.get('left_right_swaps_fixed', {})
         if swaps:
             print('left/right swaps undone: ' + ', '.join(f'{k} in {v} frames'

@@ -24,7 +24,8 @@ def _inference_models() -> dict:
 
     from ..skeleton import config_dir
     cfg = Config.fromfile(osp.join(config_dir(), '_base_', 'inference_models.py'))
-    return dict(pose2d=cfg.pose2d_models.to_dict(), detector=cfg.detector.to_dict())
+    return dict(pose2d=cfg.pose2d_models.to_dict(), detector=cfg.detector.to_dict(),
+                detectors=cfg.detectors.to_dict())
 
 
 class VideoInputError(ValueError):
@@ -60,30 +61,37 @@ class RunningPoseInferencer:
             config path; None builds no 2D model (lifting from keypoint files only).
         pose2d_weights (str, optional): checkpoint path or URL (default: the standard
             OpenMMLab weights of the named model). ``'random'``: no weights (tests).
-        det_model (str, optional): detector config, None for RTMDet-m person, or
-            'whole_image' (the whole frame is the runner's box).
+        det_model (str, optional): 'rtmdet-m' (default, None), 'rtmdet-nano', a detector
+            config, or 'whole_image' (the whole frame is the runner's box).
         det_weights (str, optional): like ``pose2d_weights``.
         model_fps (float, optional): the lifter's frame rate you expect; an error when the
             lifter was trained at another (the rate comes from its checkpoint).
         device (str): 'cpu' or 'cuda:0'.
-        det_interval (int): the fast 2D stage detects people every this many frames and
-            takes the runner's box from its keypoints in between (``FastRunner2D``).
+        det_interval (int, optional): the fast 2D stage detects people every this many
+            frames (default: every 0.5 s) and takes the runner's box from its keypoints
+            in between (``apis.pose2d_stage.FastRunner2D``).
         batch_size (int): crops per 2D forward pass (and frames per detector pass).
         per_frame_2d (bool): MMPose's ``Pose2DInferencer`` on every frame instead (the
             detector on every frame, one image per pass: slow, every person kept).
+        flip_test (bool): the 2D model also reads the mirrored crop and averages (its
+            config's default, the accurate choice); False halves the 2D model's time.
     """
 
     def __init__(self, lifter_config: Optional[str] = None, lifter_weights: Optional[str] = None,
                  pose2d: Optional[str] = 'halpe26', pose2d_weights: Optional[str] = None,
                  det_model: Optional[str] = None, det_weights: Optional[str] = None,
                  model_fps: Optional[float] = None, device: str = 'cpu',
-                 det_interval: int = 5, batch_size: int = 16, per_frame_2d: bool = False):
+                 det_interval: Optional[int] = None, batch_size: int = 8,
+                 per_frame_2d: bool = False,
+                 flip_test: bool = True):
         self.pose2d = None
         self.dataset_2d = None
         self.per_frame_2d = per_frame_2d
         self.bbox_thr = 0.3  # MMPose's default: detections scoring at most this are ignored
         if pose2d is not None:
             self._build_pose2d(pose2d, pose2d_weights, det_model, det_weights, device)
+            if not flip_test:
+                self.pose2d.model.test_cfg['flip_test'] = False
         if pose2d is not None:
             self.runner_2d = FastRunner2D(self.pose2d, det_interval, batch_size)
         self.lifter = load_lifter(lifter_config, lifter_weights, model_fps, device)
@@ -99,9 +107,10 @@ class RunningPoseInferencer:
         pose2d_weights = None if pose2d_weights == 'random' else \
             resolve_weights(pose2d_weights, 'pose2d')
         if det_model != 'whole_image':
-            det_config = resolve_config(det_model or models['detector']['config'])
-            if det_weights is None and det_model is None:
-                det_weights = models['detector']['weights']
+            named_det = models['detectors'].get(det_model) if det_model else models['detector']
+            det_config = resolve_config(named_det['config'] if named_det else det_model)
+            if det_weights is None and named_det:
+                det_weights = named_det['weights']
             det_weights = None if det_weights == 'random' else \
                 resolve_weights(det_weights, 'det')
         else:
@@ -229,29 +238,36 @@ class RunningPoseInferencer:
             people = self.detect_2d(frames(), show_progress)
         else:
             self.runner_2d.bbox_thr = self.bbox_thr
-            people = self.runner_2d(frames, (w, h), show_progress)
-        seconds_2d = time.perf_counter() - start
+            people = self.runner_2d(frames, (w, h), rate, show_progress)
         if not any(people):
             raise VideoInputError('no person detected in '
                                   f'{inputs if isinstance(inputs, str) else "the frames"}')
+        seconds = dict(pose2d=time.perf_counter() - start)
+        start = time.perf_counter()
         raw, raw_scores, chosen = main_runner_keypoints(people)
         kp, sc = to_runningpose19(raw, raw_scores, self.dataset_2d)
         lifted = lift_clip(self.lifter, kp, sc, rate, (w, h), max_gap_s=max_gap_s)
+        seconds['lifting'] = time.perf_counter() - start
         lifted.meta.update(video=inputs if isinstance(inputs, str) else None,
-                           pose2d_dataset=self.dataset_2d, frames_with_runner=int((chosen >= 0).sum()),
-                           pose2d_frames_per_s=round(len(people) / seconds_2d, 2))
+                           pose2d_dataset=self.dataset_2d,
+                           frames_with_runner=int((chosen >= 0).sum()))
         if not self.per_frame_2d:
-            lifted.meta.update(det_interval=self.runner_2d.det_interval,
+            lifted.meta.update(det_interval=self.runner_2d.interval,
                                frames_detected_again=self.runner_2d.counts.get('redetected', 0))
         files = {}
         name = osp.splitext(osp.basename(inputs))[0] if isinstance(inputs, str) else 'frames'
+        start = time.perf_counter()
         if pred_out_dir:
             os.makedirs(pred_out_dir, exist_ok=True)
             files.update(write_all(lifted, osp.join(pred_out_dir, name)))
+        seconds['writing'] = time.perf_counter() - start
+        start = time.perf_counter()
         if vis_out_dir:
             from ..visualization.video import render_video
             files.update(render_video(frames(), lifted, osp.join(vis_out_dir, name),
                                       show_progress=show_progress))
+        seconds['rendering'] = time.perf_counter() - start
+        lifted.meta['seconds'] = {k: round(v, 3) for k, v in seconds.items()}
         return dict(predictions=lifted, fps=rate, files=files)
 
 
@@ -284,9 +300,19 @@ def add_inferencer_arguments(parser) -> None:
     group.add_argument('--pose2d', default='halpe26',
                        help='halpe26 (default), wholebody, or a 2D config with foot keypoints')
     group.add_argument('--pose2d-weights', help="checkpoint path or URL ('random': tests)")
-    group.add_argument('--det-model', help="detector config, or 'whole_image' (the whole "
-                       'frame is the runner)')
+    group.add_argument('--det-model', help="rtmdet-m (default), rtmdet-nano, a detector "
+                       "config, or 'whole_image' (the whole frame is the runner)")
     group.add_argument('--det-weights', help='detector checkpoint path or URL')
+    group.add_argument('--det-interval', type=int,
+                       help='detect people every this many frames (default: every 0.5 s); '
+                       "in between the runner's box follows its keypoints")
+    group.add_argument('--batch-size', type=int, default=8,
+                       help='crops per 2D forward pass (default 8, the fastest on a CPU)')
+    group.add_argument('--no-flip-test', action='store_true',
+                       help='2D model without its mirrored second pass (about 2x faster, '
+                       'less accurate)')
+    group.add_argument('--per-frame-2d', action='store_true',
+                       help="MMPose's Pose2DInferencer on every frame (slow; for comparison)")
     group.add_argument('--device', default='cpu', help="torch device: 'cpu' or 'cuda:0'")
 
 
@@ -295,4 +321,7 @@ def inferencer_from_args(args, with_2d: bool = True) -> RunningPoseInferencer:
     False: lifting from keypoint files)."""
     return RunningPoseInferencer(args.lifter_config, args.lifter_weights,
                                  args.pose2d if with_2d else None, args.pose2d_weights,
-                                 args.det_model, args.det_weights, args.model_fps, args.device)
+                                 args.det_model, args.det_weights, args.model_fps, args.device,
+                                 det_interval=args.det_interval, batch_size=args.batch_size,
+                                 per_frame_2d=args.per_frame_2d,
+                                 flip_test=not args.no_flip_test)

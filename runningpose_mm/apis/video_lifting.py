@@ -1,7 +1,7 @@
 """From per-frame 2D detections of a clip to one lifted runner.
 
-- ``select_main_track``: link people across frames by box overlap and keep the runner:
-  the longest, most confident track.
+- ``select_main_track``: link people across frames by predicted box motion and keep
+  the runner: the longest, most confident, nearest person.
 - ``fill_2d_gaps``: interpolate short dropouts of single keypoints; longer ones stay
   missing and are marked.
 - ``lift_clip``: resample to the lifter's frame rate, normalise exactly as in training,
@@ -86,18 +86,20 @@ def _median_height(track: dict) -> float:
 
 def select_main_track(frames: Sequence[List[dict]], max_shift: float = 0.5,
                       max_lost_frames: int = 10, rejoin_size_tolerance: Optional[float] = 0.3,
-                      size_change: float = 0.35, return_boxes: bool = False):
+                      merged_width: float = 1.6, merged_height: float = 1.25,
+                      return_boxes: bool = False,
+                      first_step_shift: Optional[float] = None):
     """Index of the main runner's instance in every frame (-1 where absent).
 
     People are linked across frames by the distance of their box from where their
     track is predicted to be (``_predicted_box``: the line through its latest centres),
     so a runner who crosses the frame keeps the track even when frames are far apart
-    (the fast 2D stage links detections every N-th frame; box overlap fails there). A box that continues a track but is much
-    wider or taller than the track's boxes (``size_change``) holds two people: a
-    bystander crossing in front, merged with the runner by the detector or its NMS. The
-    track then coasts (its box moves on at its velocity, its size kept) instead of
-    following the merged box, so it leaves the crossing with the runner, not the
-    bystander.
+    (the fast 2D stage links detections every N-th frame; box overlap fails there). A
+    box that continues a track but is much wider or taller than the track's boxes
+    (``merged_width``, ``merged_height``) holds two people: a bystander crossing in
+    front, merged with the runner by the detector or its NMS. The track then coasts
+    (its box moves on at its velocity, its size kept) instead of following the merged
+    box, so it leaves the crossing with the runner, not the bystander.
 
     A runner who leaves the view and comes back starts a new track; tracks wholly
     before or after each other with the same box height (within
@@ -112,7 +114,12 @@ def select_main_track(frames: Sequence[List[dict]], max_shift: float = 0.5,
             box heights from the track's predicted centre (the nearest box does).
         max_lost_frames (int): a track missing longer than this ends.
         rejoin_size_tolerance (float, optional): None: never rejoin.
-        size_change (float): relative width or height change that marks a merged box.
+        merged_width (float): a box this many times wider than the track's usual box
+            holds two people (a runner's box alone changes width by about 1.4x with
+            the stride, its height much less).
+        merged_height (float): the same for the height.
+        first_step_shift (float, optional): ``max_shift`` for a track's second box
+            (its velocity is unknown before; default ``max_shift``).
         return_boxes (bool): also return the main track's box in every frame.
 
     Returns:
@@ -131,12 +138,15 @@ def select_main_track(frames: Sequence[List[dict]], max_shift: float = 0.5,
             shifts = [_shift(predicted, np.asarray(instances[i]['bbox'], float))
                       for i in free]
             best = int(np.argmin(shifts))
-            if shifts[best] > max_shift:
+            allowed = max_shift if len(tr['seen']) > 1 else (first_step_shift or max_shift)
+            if shifts[best] > allowed:
                 continue
             i = free.pop(best)
             box = np.asarray(instances[i]['bbox'], float)[:4]
             size = box[2:] - box[:2]
-            if np.any(np.abs(size / (predicted[2:] - predicted[:2]) - 1) > size_change):
+            usual = predicted[2:] - predicted[:2]
+            if len(tr['seen']) >= 3 and (size[0] > merged_width * usual[0] or
+                                         size[1] > merged_height * usual[1]):
                 box = predicted  # merged with someone: coast
             else:
                 tr['seen'].append((t, box))
