@@ -29,6 +29,7 @@ sys.path.insert(0, REPO)
 import runningpose_mm  # noqa: E402,F401
 from runningpose_mm.apis.runner import best_checkpoint, build_runner  # noqa: E402
 from runningpose_mm.evaluation import format_error_table  # noqa: E402
+from runningpose_mm.mocap.cameras import VirtualRigConfig  # noqa: E402
 from runningpose_mm.mocap.corruption import DetectorNoiseConfig  # noqa: E402
 from runningpose_mm.mocap.dataset_builder import (BuildConfig, build_dataset,  # noqa: E402
                                                   format_summary, shared_data_trials,
@@ -60,6 +61,7 @@ def build(args, data_dir):
                 summaries[name] = json.load(f)
             continue
         config = BuildConfig(fps=50.0, cameras_per_trial=args.cameras,
+                             rig=VirtualRigConfig(distance_m=tuple(args.camera_distance)),
                              noise=DetectorNoiseConfig(), noise_fraction=fraction,
                              noise_splits=('train', 'val') if name == 'mixed' else
                              ('train', 'val', 'test'), seed=args.seed)
@@ -85,6 +87,10 @@ def main():
     parser.add_argument('--seconds', type=float, default=4.0, help='per synthetic runner')
     parser.add_argument('--cameras', type=int, default=4, help='per synthetic runner')
     parser.add_argument('--real-cameras', type=int, default=80, help='per real trial')
+    parser.add_argument('--camera-distance', type=float, nargs=2, metavar=('MIN', 'MAX'),
+                        default=list(VirtualRigConfig.distance_m),
+                        help='virtual cameras this many metres from the runner (default: '
+                        'VirtualRigConfig)')
     parser.add_argument('--seed', type=int, default=0, help='seed of runners, cameras and noise')
     parser.add_argument('--export', action='store_true',
                         help='write the best checkpoint into runningpose_mm/released/')
