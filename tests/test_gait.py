@@ -290,7 +290,7 @@ def test_gaps_never_make_steps(where):
                          4.0, 100)
     clean = analyse_gait(run.joints_m, 100)
     ic, to = run.contacts_s['right'][2]
-    spans = dict(contact=[(ic + 0.08, ic + 0.13)], flight=[(to + 0.01, to + 0.06)],
+    spans = dict(contact=[(ic + 0.08, ic + 0.13)], flight=[(to - 0.02, to + 0.03)],
                  two=[(ic + 0.05, ic + 0.10), (to + 0.03, to + 0.08)])[where]
     joints = run.joints_m.copy()
     for a, b in spans:
