@@ -37,7 +37,7 @@ from typing import Callable, Dict, Iterator, List, Optional, Sequence, Tuple
 
 import numpy as np
 
-from .video_lifting import _iou, select_main_track
+from .video_lifting import box_iou, select_main_track
 
 #: how many frames the decoding thread may run ahead of the models (bounded memory)
 DECODE_AHEAD = 32
@@ -175,7 +175,8 @@ class FastRunner2D:
             frame is the runner's box).
         det_interval (int, optional): detect every this many frames (1: every frame);
             default: every ``DETECT_EVERY_S`` seconds of the clip.
-        batch_size (int): crops per 2D forward pass (and frames per detector pass).
+        batch_size (int): crops per 2D forward pass (the detector reads one frame per
+            pass: faster on a CPU, see ``detect``).
         bbox_thr (float): detections scoring at most this are ignored (as MMPose's).
         min_score (float): a frame whose mean keypoint score is below this is lost.
         min_iou (float): a frame whose keypoint box overlaps its crop box less is lost.
@@ -360,7 +361,6 @@ class FastRunner2D:
             found = self.estimate([frames[t] for t in times], [whole] * len(times))
             results.extend([[f] for f in found])
             return None
-        # frames after the clip's last keyframe take its box (within the interval)
         keys = [t for t in times if self._is_keyframe(t)]
         in_track = [t for t in keys if t in keyframe_boxes]
         found = dict(zip(in_track, self.estimate([frames[t] for t in in_track],
@@ -371,6 +371,8 @@ class FastRunner2D:
                                image_size)
             anchors[t] = box if self._follows(found[t], image_size) else keyframe_boxes[t]
         # frames between keyframes: the box between the keypoint boxes on either side
+        # (after the clip's last keyframe, or next to one without the runner: the
+        # nearest keypoint box within the interval)
         between, boxes = [], []
         anchor_times = sorted(anchors)
         for t in times:
@@ -401,7 +403,7 @@ class FastRunner2D:
         """The keypoints are confident and still inside the box they were cropped from."""
         box = keypoint_box(person['keypoints'], person['keypoint_scores'], image_size)
         return box is not None and self._confident(person) and \
-            _iou(box, person['bbox']) >= self.min_iou
+            box_iou(box, person['bbox']) >= self.min_iou
 
     @staticmethod
     def _continue(detections: np.ndarray, box: np.ndarray) -> Optional[np.ndarray]:
@@ -409,7 +411,7 @@ class FastRunner2D:
         or None."""
         if not len(detections):
             return None
-        ious = [_iou(box, d[:4]) for d in detections]
+        ious = [box_iou(box, d[:4]) for d in detections]
         best = int(np.argmax(ious))
         return detections[best, :4] if ious[best] >= 0.3 else None
 

@@ -18,7 +18,8 @@ from .lifting import WholeSequenceLifter
 from .outputs import LiftedSequence
 
 
-def _iou(a: np.ndarray, b: np.ndarray) -> float:
+def box_iou(a: np.ndarray, b: np.ndarray) -> float:
+    """Intersection over union of two x1 y1 x2 y2 boxes."""
     x1, y1 = np.maximum(a[:2], b[:2])
     x2, y2 = np.minimum(a[2:4], b[2:4])
     inter = max(0.0, x2 - x1) * max(0.0, y2 - y1)
