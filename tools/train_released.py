@@ -77,6 +77,9 @@ def main():
                         help='folder of the real mocap')
     parser.add_argument('--work-dir', default=osp.join(REPO, 'work_dirs', 'released'),
                         help='datasets, logs and checkpoints')
+    parser.add_argument('--config', default=CONFIG,
+                        help='lifter config (default: the released one; '
+                        'configs/runningpose_tcn_traj.py adds the root-trajectory branch)')
     parser.add_argument('--hold-out', default='Tindra2',
                         help="real trial kept out for testing ('' trains on all)")
     parser.add_argument('--minutes', type=float, default=36.0, help='training time budget')
@@ -108,7 +111,7 @@ def main():
         epochs = args.epochs
     else:
         # a timed epoch on a tenth of the windows sets how many whole epochs fit
-        probe = build_runner(CONFIG, work_dir=osp.join(args.work_dir, 'probe'),
+        probe = build_runner(args.config, work_dir=osp.join(args.work_dir, 'probe'),
                              cfg_options=roots + quiet + [
                                  'train_cfg.max_epochs=1', 'train_cfg.val_interval=100',
                                  'train_dataloader.dataset.subset_frac=0.1'])
@@ -121,7 +124,7 @@ def main():
         del probe
     gamma = 0.1 ** (1 / epochs)
     print(f'{epochs} epochs, lr x{gamma:.3f} per epoch', flush=True)
-    runner = build_runner(CONFIG, work_dir=train_dir, cfg_options=roots + quiet + [
+    runner = build_runner(args.config, work_dir=train_dir, cfg_options=roots + quiet + [
         f'train_cfg.max_epochs={epochs}', f'train_cfg.val_interval={max(1, epochs // 6)}',
         f'param_scheduler.0.end={epochs}', f'param_scheduler.0.gamma={gamma}'])
     start = time.perf_counter()
@@ -138,7 +141,7 @@ def main():
     if args.hold_out:
         for name in ('mixed', 'noisy'):
             # the test split of 'mixed' is clean: test views are never corrupted there
-            tester = build_runner(CONFIG, work_dir=osp.join(args.work_dir, f'test_{name}'),
+            tester = build_runner(args.config, work_dir=osp.join(args.work_dir, f'test_{name}'),
                                   cfg_options=quiet + [
                                       f'test_dataloader.dataset.data_root='
                                       f'{osp.join(data_dir, name)}'], load_from=best)
@@ -151,7 +154,7 @@ def main():
         json.dump(results, f, indent=2)
     if args.export:
         from runningpose_mm.apis.released import export_released
-        path = export_released(best, CONFIG, results)
+        path = export_released(best, args.config, results)
         print(f'exported {path}')
 
 
