@@ -70,7 +70,7 @@ class RunningPoseInferencer:
         det_interval (int, optional): the fast 2D stage detects people every this many
             frames (default: every 0.5 s) and takes the runner's box from its keypoints
             in between (``apis.pose2d_stage.FastRunner2D``).
-        batch_size (int): crops per 2D forward pass (and frames per detector pass).
+        batch_size (int): crops per 2D forward pass.
         per_frame_2d (bool): MMPose's ``Pose2DInferencer`` on every frame instead (the
             detector on every frame, one image per pass: slow, every person kept).
         flip_test (bool): the 2D model also reads the mirrored crop and averages (its
@@ -87,12 +87,10 @@ class RunningPoseInferencer:
         self.pose2d = None
         self.dataset_2d = None
         self.per_frame_2d = per_frame_2d
-        self.bbox_thr = 0.3  # MMPose's default: detections scoring at most this are ignored
         if pose2d is not None:
             self._build_pose2d(pose2d, pose2d_weights, det_model, det_weights, device)
             if not flip_test:
                 self.pose2d.model.test_cfg['flip_test'] = False
-        if pose2d is not None:
             self.runner_2d = FastRunner2D(self.pose2d, det_interval, batch_size)
         self.lifter = load_lifter(lifter_config, lifter_weights, model_fps, device)
         self.model_fps = self.lifter.fps
@@ -187,6 +185,16 @@ class RunningPoseInferencer:
         return FrameSource(frames_list, len(frames_list)), float(fps), \
             (frames_list[0].shape[1], frames_list[0].shape[0])
 
+    @property
+    def bbox_thr(self) -> float:
+        """Detections scoring at most this are ignored, by both 2D paths (MMPose's
+        default, 0.3, held by the fast stage)."""
+        return self.runner_2d.bbox_thr
+
+    @bbox_thr.setter
+    def bbox_thr(self, value: float) -> None:
+        self.runner_2d.bbox_thr = value
+
     def detect_2d(self, frames, show_progress: bool = True):
         """MMPose's per-frame path: per frame, the people found (list of dicts: bbox,
         keypoints, keypoint_scores). The fast path is ``self.runner_2d``."""
@@ -237,7 +245,6 @@ class RunningPoseInferencer:
         if self.per_frame_2d:
             people = self.detect_2d(frames(), show_progress)
         else:
-            self.runner_2d.bbox_thr = self.bbox_thr
             people = self.runner_2d(frames, (w, h), rate, show_progress)
         if not any(people):
             raise VideoInputError('no person detected in '

@@ -103,20 +103,24 @@ def _background(generator, ahead: int = DECODE_AHEAD):
     done = object()
     stop = threading.Event()
 
+    def put(item) -> bool:
+        """Queue an item unless the consumer has stopped (never blocks for good)."""
+        while not stop.is_set():
+            try:
+                items.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
     def work():
         try:
             for item in generator:
-                while not stop.is_set():
-                    try:
-                        items.put(item, timeout=0.1)
-                        break
-                    except queue.Full:
-                        continue
-                if stop.is_set():
+                if not put(item):
                     return
-            items.put(done)
+            put(done)
         except BaseException as exc:  # re-raised in the consumer
-            items.put(exc)
+            put(exc)
 
     thread = threading.Thread(target=work, daemon=True)
     thread.start()
@@ -301,25 +305,15 @@ class FastRunner2D:
         if self.pose2d.detector is None:  # the whole frame is the runner
             return None
         keyframes, detections = [], []
-        batch, batch_index = [], []
         last = -1
         bar = tqdm(total=source.num_frames or None, desc='people (keyframes)', unit='frame',
                    disable=None if show_progress else True)
-        start = time.perf_counter()
         for t, frame in source.select(self._is_keyframe):
             bar.update(t - last)
             last = t
-            batch.append(frame)
-            batch_index.append(t)
-            if len(batch) == self.batch_size:
-                detections += self.detect(batch)
-                keyframes += batch_index
-                batch, batch_index = [], []
-        if batch:
-            detections += self.detect(batch)
-            keyframes += batch_index
+            keyframes.append(t)
+            detections += self.detect([frame])
         bar.close()
-        self.timings['pass1_total'] = time.perf_counter() - start
         people = [[dict(bbox=d[:4], score=float(d[4])) for d in dets] for dets in detections]
         # keyframes are far apart: a new track (no velocity yet) may move further
         first_shift = max(0.5, FIRST_STEP_HEIGHTS_PER_S * self.interval / fps)
@@ -367,9 +361,8 @@ class FastRunner2D:
                                                  [keyframe_boxes[t] for t in in_track])))
         anchors = {} if anchor is None else {anchor[0]: anchor[1]}
         for t in in_track:  # the runner's keypoint box, or the track's when they disagree
-            box = keypoint_box(found[t]['keypoints'], found[t]['keypoint_scores'],
-                               image_size)
-            anchors[t] = box if self._follows(found[t], image_size) else keyframe_boxes[t]
+            box = self._followed_box(found[t], image_size)
+            anchors[t] = keyframe_boxes[t] if box is None else box
         # frames between keyframes: the box between the keypoint boxes on either side
         # (after the clip's last keyframe, or next to one without the runner: the
         # nearest keypoint box within the interval)
@@ -384,7 +377,7 @@ class FastRunner2D:
                 boxes.append(box)
         found.update(zip(between, self.estimate([frames[t] for t in between], boxes)))
         # lost frames: detect again, and take a detection that continues the runner
-        lost = [t for t in between if not self._follows(found[t], image_size)]
+        lost = [t for t in between if self._followed_box(found[t], image_size) is None]
         if lost:
             self.counts['redetected'] += len(lost)
             for t, dets in zip(lost, self.detect([frames[t] for t in lost])):
@@ -399,11 +392,14 @@ class FastRunner2D:
     def _confident(self, person: dict) -> bool:
         return float(np.mean(person['keypoint_scores'])) >= self.min_score
 
-    def _follows(self, person: dict, image_size) -> bool:
-        """The keypoints are confident and still inside the box they were cropped from."""
+    def _followed_box(self, person: dict, image_size) -> Optional[np.ndarray]:
+        """The person's keypoint box when the keypoints are confident and still inside
+        the box they were cropped from (the runner was followed); None when lost."""
         box = keypoint_box(person['keypoints'], person['keypoint_scores'], image_size)
-        return box is not None and self._confident(person) and \
-            box_iou(box, person['bbox']) >= self.min_iou
+        if box is None or not self._confident(person) or \
+                box_iou(box, person['bbox']) < self.min_iou:
+            return None
+        return box
 
     @staticmethod
     def _continue(detections: np.ndarray, box: np.ndarray) -> Optional[np.ndarray]:
