@@ -115,3 +115,8 @@ def test_cli_writes_everything(tmp_path):
                           '--det-model', 'whole_image'],
                          capture_output=True, text=True, timeout=300)
     assert bad.returncode != 0 and 'error:' in bad.stderr and 'Traceback' not in bad.stderr
+    for option, value in (('--det-interval', '0'), ('--batch-size', 'two')):
+        bad = subprocess.run([sys.executable, osp.join(REPO, 'tools', 'infer.py'), video,
+                              option, value], capture_output=True, text=True, timeout=300)
+        assert bad.returncode == 2 and f'argument {option}' in bad.stderr, bad.stderr[-500:]
+        assert 'Traceback' not in bad.stderr

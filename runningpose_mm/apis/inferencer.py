@@ -293,6 +293,18 @@ def input_errors() -> tuple:
             MarkerMapError, FileNotFoundError)
 
 
+def _positive_int(text: str) -> int:
+    """argparse type: an integer >= 1 (else a usage error naming the value)."""
+    import argparse
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f'{text!r} is not an integer') from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f'must be 1 or more, got {value}')
+    return value
+
+
 def add_inferencer_arguments(parser) -> None:
     """The command-line options of the video inferencer (tools/infer.py, gait_report.py)."""
     group = parser.add_argument_group('lifting (default: the released runningpose19 lifter)')
@@ -310,10 +322,10 @@ def add_inferencer_arguments(parser) -> None:
     group.add_argument('--det-model', help="rtmdet-m (default), rtmdet-nano, a detector "
                        "config, or 'whole_image' (the whole frame is the runner)")
     group.add_argument('--det-weights', help='detector checkpoint path or URL')
-    group.add_argument('--det-interval', type=int,
+    group.add_argument('--det-interval', type=_positive_int,
                        help='detect people every this many frames (default: every 0.5 s); '
                        "in between the runner's box follows its keypoints")
-    group.add_argument('--batch-size', type=int, default=8,
+    group.add_argument('--batch-size', type=_positive_int, default=8,
                        help='crops per 2D forward pass (default 8, the fastest on a CPU)')
     group.add_argument('--no-flip-test', action='store_true',
                        help='2D model without its mirrored second pass (about 2x faster, '
