@@ -3,7 +3,7 @@ torchvision; every other one present but raising a clear error when called.
 
 The default environment installs ``mmcv-lite`` (mmcv's pure-Python wheel: the same
 ``mmcv`` package without the compiled ``mmcv._ext``) instead of building mmcv's C++ ops
-from source (25 minutes on 2 cores). Its ``mmcv/ops/*.py`` wrappers are all there; they
+from source (7-25 minutes on 2 cores). Its ``mmcv/ops/*.py`` wrappers are all there; they
 only fetch their kernels from ``mmcv._ext`` when ``mmcv.ops`` is imported, which MMDet and
 MMPose do when their registries load. :func:`install` registers this module's
 :class:`OpsFallback` as ``mmcv._ext`` when the compiled one is absent, so that:
@@ -25,7 +25,7 @@ import sys
 import types
 
 FULL_MMCV_HINT = ('install mmcv with its compiled ops: `bash tools/env/bootstrap.sh '
-                  '--full-mmcv` (about 25 minutes on 2 cores), or `pip install mmcv==2.1.0` '
+                  '--full-mmcv` (7-25 minutes on 2 cores), or `pip install mmcv==2.1.0` '
                   'where a wheel exists for your torch')
 
 #: kernels of mmcv._ext implemented here (the rest raise CompiledOpMissing)

@@ -121,21 +121,26 @@ def test_compiled_mmcv_is_used_untouched():
 @needs_compiled
 def test_rtmdet_and_rtmpose_keypoints_identical(monkeypatch, tmp_path):
     """The whole 2D stage (RTMDet-m person detector, RTMPose-m Halpe-26; random weights,
-    so the detector's NMS sees hundreds of boxes) on a generated clip: the same people and
-    keypoints with mmcv's compiled nms and with the stand-in."""
+    so the detector's NMS sees hundreds of boxes) on a generated clip, both MMPose's
+    per-frame path and the fast one: the same people and keypoints with mmcv's compiled
+    nms and with the stand-in."""
     import cv2
     from runningpose_mm.apis.inferencer import RunningPoseInferencer
     from test_inferencer import LIFTER, make_video
     torch.manual_seed(0)
     inferencer = RunningPoseInferencer(LIFTER, 'random', pose2d='halpe26',
                                        pose2d_weights='random', det_weights='random')
-    capture = cv2.VideoCapture(make_video(tmp_path / 'clip.mp4', frames=3))
-    frames = [capture.read()[1] for _ in range(3)]
+    capture = cv2.VideoCapture(make_video(tmp_path / 'clip.mp4', frames=6))
+    frames = [capture.read()[1] for _ in range(6)]
+    source, rate, size = inferencer.open_video(frames, 25.0)
+    inferencer.runner_2d.det_interval = 3  # two keyframes, frames between from keypoints
     people = {}
     for name, ext in (('compiled', mmcv_nms.ext_module), ('stand-in', OpsFallback())):
         monkeypatch.setattr(mmcv_nms, 'ext_module', ext)
-        people[name] = inferencer.detect_2d(frames, show_progress=False)
-    assert sum(len(p) for p in people['compiled']) > 0
+        people[name] = (inferencer.detect_2d(frames[:3], show_progress=False) +
+                        inferencer.runner_2d(source, size, rate, show_progress=False))
+    assert sum(len(p) for p in people['compiled'][:3]) > 0  # per-frame path
+    assert sum(len(p) for p in people['compiled'][3:]) > 0  # fast path
     for a, b in zip(people['compiled'], people['stand-in']):
         assert len(a) == len(b)
         for pa, pb in zip(a, b):

@@ -12,7 +12,7 @@
 #   default       mmcv-lite 2.1.0 (pure Python, from PyPI; a few minutes in all): the ops
 #                 our pipeline calls (nms for RTMDet) come from torchvision through
 #                 runningpose_mm.mmcv_ops, every other compiled op raises a clear error
-#   --full-mmcv   mmcv 2.1.0 built from the sdist with its C++ ops (about 25 minutes on
+#   --full-mmcv   mmcv 2.1.0 built from the sdist with its C++ ops (7-25 minutes on
 #                 2 cores, cached as a wheel next to the environments): for training or
 #                 running other MMDet/MMPose models that need DeformConv, RoIAlign, ...
 #                 (also RUNNINGPOSE_FULL_MMCV=1)
@@ -55,7 +55,8 @@ find_python() {
 
 imports_work() {
     # mmcv-lite needs the plugin's stand-in for the compiled ops before mmcv.ops loads
-    "$venv/bin/python" - "$repo" "$full_mmcv" <<'EOF'
+    # (warnings off: mmengine's pkg_resources deprecation notice is not ours to act on)
+    PYTHONWARNINGS=ignore "$venv/bin/python" - "$repo" "$full_mmcv" <<'EOF'
 import importlib.util, sys
 spec = importlib.util.spec_from_file_location(
     'mmcv_ops_check', sys.argv[1] + '/runningpose_mm/mmcv_ops.py')
@@ -98,7 +99,7 @@ build_environment() {
         compiler_check "$python"  # before anything is installed
     fi
     if [ "$full_mmcv" = 1 ]; then
-        log "creating $venv (mmcv with compiled ops: torch ~3 min, mmcv build ~25 min once)"
+        log "creating $venv (mmcv with compiled ops: torch ~3 min, mmcv build 7-25 min once)"
     else
         log "creating $venv (mmcv-lite: a few minutes, most of it torch)"
     fi
@@ -112,7 +113,7 @@ build_environment() {
 
     if [ "$full_mmcv" = 1 ]; then
         if ! ls "$wheels"/mmcv-2.1.0-*.whl >/dev/null 2>&1; then
-            log "building mmcv 2.1.0 with ops (about 25 minutes on 2 cores; cached afterwards in $wheels)"
+            log "building mmcv 2.1.0 with ops (7-25 minutes on 2 cores; cached afterwards in $wheels)"
             PATH="$venv/bin:$PATH" bash "$repo/tools/env/build_mmcv.sh" "$wheels" >&2
         fi
         mmcv_wheel=$(ls "$wheels"/mmcv-2.1.0-*.whl)
@@ -122,7 +123,8 @@ build_environment() {
     if ! ls "$wheels"/xtcocotools-1.14.3-*.whl >/dev/null 2>&1; then
         log "building xtcocotools 1.14.3 against numpy 2"
         "$venv/bin/python" -m pip wheel --quiet --no-deps --no-binary xtcocotools \
-            --no-build-isolation -c "$constraints" xtcocotools==1.14.3 -w "$wheels" >&2
+            --no-build-isolation -c "$constraints" xtcocotools==1.14.3 -w "$wheels" 2>&1 |
+            { grep -v 'is ignored: it is neither a file' >&2 || true; }
     fi
     log "$(basename "$mmcv_wheel"), xtcocotools (cached wheel), runtime packages, mmpose (--no-deps)"
     pip_install --no-deps "$mmcv_wheel" "$wheels"/xtcocotools-1.14.3-*.whl
