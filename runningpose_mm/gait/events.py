@@ -48,6 +48,16 @@ contacts far too short (or none). The ground is therefore reconstructed first:
   the running speed 20 ms before contact, 0.46-0.95 at contact and 0.15-0.44 20 ms
   after; 0.4 is the level that serves both these gradual landings and the synthetic
   runner's abrupt one.
+  Toe-off is refined the same way: the forefoot is the last point on the ground, and
+  it leaves where it starts moving over the ground, above ``to_speed_fraction`` (0.15)
+  of the running speed (speeds between consecutive frames, so that low frame rates do
+  not start the rise a frame early). Needed because the reconstructed ground follows the
+  rising forefoot until flight is recognised: from the clearance alone toe-off came
+  18 ms late on the Hamner force plates and 25-31 ms on the RBDS ones; with the speed
+  criterion 14-15 and 6-8 ms, contact time 7-9 ms and 6-9 ms. Measured on the force
+  plates, the forefoot moves at 0.07-0.11 of the running speed at toe-off, 0.09-0.18 10
+  ms later; 0.10 was earlier on the synthetic runner at 25 fps, 0.20 kept RBDS 15 ms
+  late.
 
 **Gaps.** Missing samples never make or break a contact. A contact cut by a gap keeps
 what was seen: its initial contact (when the gap swallows the toe-off) or its toe-off
@@ -258,11 +268,10 @@ def ground_height(joints_m: np.ndarray, rate_hz: float,
             bends at exactly g there (otherwise the highest curve would follow the feet
             up through the flight, and contacts would come out far too long). Until
             flight is recognised after toe-off the highest curve follows the rising
-            forefoot, so toe-off is late on real mocap: 18 ms on the Hamner force
-            plates, 25-31 ms on the RBDS ones (14 ms on lifted synthetic runners). 0.15
-            brings those to 13-14, 9-13 and 6 ms, but moves the toe-offs of the real
-            treadmill video 1 frame (30 fps) earlier than read by eye there (contact
-            219 -> 197 ms); with the evidence split, 0.3 stays.
+            forefoot, so toe-off from the clearance alone is late on real mocap (18
+            ms on the Hamner force plates, 25-31 ms on the RBDS ones): the forefoot's
+            speed over the ground corrects it (``detect_foot_events``'
+            ``to_speed_fraction``).
         speed_fraction (dict): ``ground_speed_fraction`` of the same joints, if known.
 
     Returns:
@@ -313,8 +322,9 @@ def _running_mode(values: np.ndarray, window_s: float, rate_hz: float,
     return np.interp(np.arange(len(values)), centres[known], modes[known])
 
 
-def ground_speed_fraction(joints_m: np.ndarray, rate_hz: float,
-                          window_s: float = 0.7) -> Dict[str, np.ndarray]:
+def ground_speed_fraction(joints_m: np.ndarray, rate_hz: float, window_s: float = 0.7,
+                          per_point: bool = False, between_frames: bool = False
+                          ) -> Dict[str, np.ndarray]:
     """Horizontal speed of each foot over the ground, as a fraction of the running speed,
     from pelvis-relative 3D.
 
@@ -326,27 +336,43 @@ def ground_speed_fraction(joints_m: np.ndarray, rate_hz: float,
     foot looked planted early.) The forward direction is the pelvis heading
     (perpendicular to right -> left hip, z up).
 
+    Args:
+        per_point (bool): each foot point's own speed instead of the slower one's.
+        between_frames (bool): speeds between consecutive frames ((T - 1,), at the
+            midpoints), instead of central differences over two frame intervals, which
+            start a rise one frame early: 40 ms at 25 frames/s.
+
     Returns:
         dict: side -> (T,) speed of the slower foot point over the ground / running
-        speed (0 = planted); NaN where unknown.
+        speed (0 = planted); NaN where unknown. With ``per_point``: side -> point name
+        ('ankle', 'forefoot') -> (T,) (or (T - 1,) ``between_frames``).
     """
     joints = np.asarray(joints_m, dtype=np.float64)
     forward = pelvis_heading(joints)
-    velocity = {side: np.stack([np.gradient(x[:, :2] @ forward, 1 / rate_hz)
-                                for _, x in points], axis=1)
+    position = {side: {name: x[:, :2] @ forward for name, x in points}
                 for side, points in _foot_points(joints).items() if points}
-    if not velocity:
+    if not position:
         return {}
+    velocity = {side: {name: np.gradient(x, 1 / rate_hz) for name, x in points.items()}
+                for side, points in position.items()}
     with warnings.catch_warnings():
         warnings.simplefilter('ignore', RuntimeWarning)  # frames without feet stay NaN
-        backward = np.nanmax(np.stack([-np.nanmean(v, axis=1) for v in velocity.values()]),
-                             axis=0)
+        backward = np.nanmax(np.stack([-np.nanmean(np.stack(list(v.values())), axis=0)
+                                       for v in velocity.values()]), axis=0)
     speed = _running_mode(backward, window_s, rate_hz)
     speed = np.where(speed > 0.3, speed, np.nan)  # below ~1 km/h nothing is running
+    if between_frames:
+        velocity = {side: {name: np.diff(x) * rate_hz for name, x in points.items()}
+                    for side, points in position.items()}
+        speed = 0.5 * (speed[1:] + speed[:-1])
+    fraction = {side: {name: np.abs(v + speed) / speed for name, v in points.items()}
+                for side, points in velocity.items()}
+    if per_point:
+        return fraction
     with warnings.catch_warnings():
         warnings.simplefilter('ignore', RuntimeWarning)
-        return {side: np.nanmin(np.abs(v + speed[:, None]), axis=1) / speed
-                for side, v in velocity.items()}
+        return {side: np.nanmin(np.stack(list(points.values())), axis=0)
+                for side, points in fraction.items()}
 
 
 def detect_foot_events(joints_m: np.ndarray, rate_hz: float,
@@ -358,7 +384,8 @@ def detect_foot_events(joints_m: np.ndarray, rate_hz: float,
                        min_swing_s: float = 0.15,
                        merge_gap_s: float = 0.1,
                        frame: str = 'auto',
-                       ic_speed_fraction: float = 0.4) -> GaitEvents:
+                       ic_speed_fraction: float = 0.4,
+                       to_speed_fraction: Optional[float] = 0.15) -> GaitEvents:
     """Initial contact and toe-off of both feet.
 
     Args:
@@ -387,6 +414,10 @@ def detect_foot_events(joints_m: np.ndarray, rate_hz: float,
             docstring) or 'auto' (pelvis when the root does not move).
         ic_speed_fraction (float): pelvis frame only: initial contact where the foot's
             speed over the ground falls below this fraction of the running speed.
+        to_speed_fraction (float, optional): pelvis frame only: toe-off moves back (by
+            at most 60 ms) to where the forefoot's speed over the ground last rose
+            through this fraction of the running speed; None keeps the clearance
+            estimate.
 
     Returns:
         GaitEvents: per foot contacts in seconds, and partial ones.
@@ -409,6 +440,10 @@ def detect_foot_events(joints_m: np.ndarray, rate_hz: float,
     # same on a treadmill, overground, with or without a root trajectory)
     root = joints_m[:, runningpose19().index('root')]
     speed_fraction = ground_speed_fraction(joints_m - root[:, None], rate_hz)
+    # (the forefoot's own, between frames: it times toe-off in the pelvis frame)
+    point_speed = ground_speed_fraction(joints_m - root[:, None], rate_hz, per_point=True,
+                                        between_frames=True) \
+        if frame == 'pelvis' and to_speed_fraction else {}
     if frame == 'pelvis':
         ground = ground_height(joints_m, rate_hz, speed_fraction=speed_fraction)
         joints_m = joints_m.copy()
@@ -489,6 +524,16 @@ def detect_foot_events(joints_m: np.ndarray, rate_hz: float,
                                     'not stop over the ground'))
             contacts = [(refined[ic], to) for ic, to in contacts if refined[ic] is not None]
             ics = [refined[ic] for ic in ics if refined[ic] is not None]
+        forefoot_speed = point_speed.get(side, {}).get('forefoot')
+        if forefoot_speed is not None:
+            midpoints = 0.5 * (t[1:] + t[:-1])
+            # never earlier than its contact's initial contact + the shortest contact
+            moved = {to: min(to, max(
+                _speed_toe_off(midpoints, forefoot_speed, to, to_speed_fraction),
+                max([ic for ic in ics if ic < to], default=-np.inf) + min_contact_s))
+                for to in tos}
+            contacts = [(ic, moved[to]) for ic, to in contacts]
+            tos = [moved[to] for to in tos]
         feet[side] = FootEvents(np.array(contacts, dtype=np.float64).reshape(-1, 2),
                                 partial, used, threshold, np.array(ics, dtype=np.float64),
                                 np.array(tos, dtype=np.float64))
@@ -508,6 +553,23 @@ def detect_foot_events(joints_m: np.ndarray, rate_hz: float,
             gaps.append((float(t[a - 1]) if a > 0 else float(t[0]),
                          float(t[b]) if b < num_frames else float(t[-1])))
     return GaitEvents(float(rate_hz), num_frames, feet, notes, gaps, frame)
+
+
+def _speed_toe_off(t, speed_fraction, to, level, reach_s=0.06):
+    """Toe-off where the forefoot starts moving over the ground: the latest time within
+    ``reach_s`` before the clearance estimate ``to`` at which its speed over the ground
+    rises through ``level`` and then stays above it up to ``to``; ``to`` itself when
+    there is none."""
+    lo = max(0, int(np.searchsorted(t, to - reach_s)) - 1)
+    at = min(len(t) - 1, int(np.searchsorted(t, to)))
+    if not speed_fraction[at] >= level:  # not moving yet (or unknown) at the estimate
+        return to
+    for k in range(at - 1, lo - 1, -1):
+        if not np.isfinite(speed_fraction[k]):
+            return to
+        if speed_fraction[k] < level:
+            return min(to, _crossing_time(t, speed_fraction, k, level))
+    return to
 
 
 def _speed_initial_contact(t, speed_fraction, ic, level, reach_s=0.2, hold=1.5):
