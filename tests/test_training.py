@@ -224,3 +224,67 @@ def test_a_dataset_of_another_rate_is_refused(tiny_data):
     from runningpose_mm.datasets import RunningPoseDataset
     with pytest.raises(ValueError, match='built at 50 fps, but the config expects fps=30'):
         RunningPoseDataset(ann_file='train.npz', data_root=tiny_data, seq_len=27, fps=30.0)
+
+
+def test_an_ensemble_is_exported_compactly_loaded_and_tested(trained, tiny_data, tmp_path):
+    """Two checkpoints of a recipe as one released file (int8 kernels): it loads as a
+    two-member lifter whose 3D is the members' mean (within the int8 rounding), is a
+    quarter of their float32 size, and tools/test.py evaluates the whole ensemble."""
+    from runningpose_mm.apis.lifting import MEMBERS_KEY, is_released_file, load_lifter
+    from runningpose_mm.apis.released import export_released
+    from runningpose_mm.apis.weights import pack_state_dict, unpack_state_dict
+    # two members: the trained model and one more, from another seed
+    second = build_runner(CONFIG, work_dir=str(tmp_path / 'second'), cfg_options=[
+        o.replace('randomness.seed=0', 'randomness.seed=1') for o in tiny_options(tiny_data)])
+    second.train()
+    ckpts = [trained[1][-1], sorted(glob.glob(str(tmp_path / 'second' / 'epoch_*.pth')))[-1]]
+    small = tmp_path / 'small.py'
+    small.write_text(f"_base_ = ['{CONFIG}']\nmodel = dict(backbone=dict(stem_channels=64), "
+                     "head=dict(in_channels=64))\n")
+    out = str(tmp_path / 'released' / 'lifter.pth')
+    export_released(ckpts, str(small), dict(tests={}), out_path=out,
+                    shared_data=str(tmp_path / 'no_shared_data'))
+    assert is_released_file(out) and not is_released_file(ckpts[-1])
+    assert osp.isfile(tmp_path / 'released' / 'MODEL_CARD.md')
+    assert 'ensemble of 2 trainings' in open(tmp_path / 'released' / 'MODEL_CARD.md').read()
+    fp32_bytes = sum(v.numel() * 4 for v in torch.load(ckpts[-1], map_location='cpu',
+                                                      weights_only=False)['state_dict'].values())
+    assert os.path.getsize(out) < 0.7 * fp32_bytes  # two members in less than one float32
+
+    # int8 kernels: each weight within half a quantisation step of the float32 one
+    state = torch.load(ckpts[-1], map_location='cpu', weights_only=False)['state_dict']
+    packed = pack_state_dict(state)
+    unpacked = unpack_state_dict(packed)
+    kernel = next(k for k, v in state.items() if v.ndim == 3)
+    assert packed[kernel]['int8'].dtype == torch.int8
+    step = packed[kernel]['scale'].float()
+    assert ((unpacked[kernel] - state[kernel]).abs() <= 0.5 * step + 1e-7).all()
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(0, 0.3, (120, 19, 2)).astype(np.float32)
+    ensemble = load_lifter(str(small), out)
+    assert len(ensemble.members) == 2 and ensemble.fps == 50.0
+    singles = [load_lifter(str(small), c).lift_normalized(x) for c in ckpts]
+    fp32_pair = load_lifter(str(small), ckpts).lift_normalized(x)
+    np.testing.assert_allclose(fp32_pair, np.mean(singles, axis=0), atol=1e-6)
+    shipped = ensemble.lift_normalized(x)
+    rounding = np.abs(shipped - fp32_pair).mean()
+    assert rounding < 0.02 * np.abs(fp32_pair).mean(), rounding
+    assert np.abs(singles[0] - singles[1]).mean() > 5 * rounding  # members differ far more
+    checkpoint = torch.load(out, map_location='cpu', weights_only=False)
+    assert len(checkpoint[MEMBERS_KEY]) == 2 and 'state_dict' not in checkpoint
+
+    result = subprocess.run(
+        [sys.executable, osp.join(REPO, 'tools', 'test.py'), str(small), out,
+         '--work-dir', str(tmp_path / 'cli'), '--out', str(tmp_path / 'm.json'),
+         '--cfg-options'] + tiny_options(tiny_data),
+        capture_output=True, text=True, cwd=str(tmp_path), timeout=300)
+    assert result.returncode == 0, result.stderr[-3000:]
+    ensemble_mpjpe = json.load(open(tmp_path / 'm.json'))['MPJPE']
+    member_mpjpe = []
+    for c in ckpts:
+        runner = build_runner(str(small), work_dir=str(tmp_path / 'member'),
+                              cfg_options=tiny_options(tiny_data), load_from=c)
+        member_mpjpe.append(runner.test()['MPJPE'])
+    # the mean of two models is no worse than the worse of them (a convex error)
+    assert 0 < ensemble_mpjpe <= max(member_mpjpe) + 0.5, (ensemble_mpjpe, member_mpjpe)

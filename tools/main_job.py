@@ -161,8 +161,9 @@ def released_on_real_data(shared_data: str, work_dir: str) -> None:
     released = torch.load(RELEASED_WEIGHTS, map_location='cpu',
                           weights_only=False)['meta']['released']
     print(f'released lifter: {osp.relpath(RELEASED_WEIGHTS, REPO)}, '
-          f'{inferencer.model_fps:g} fps, receptive field {inferencer.lifter.receptive_field} '
-          'frames; model card: runningpose_mm/released/MODEL_CARD.md')
+          f'{len(inferencer.lifter.members)} member(s), {inferencer.model_fps:g} fps, '
+          f'receptive field {inferencer.lifter.receptive_field} frames; model card: '
+          'runningpose_mm/released/MODEL_CARD.md')
     for name, metrics in released.get('tests', {}).items():
         print(f"  model card, {released['hold_out']} with {name} 2D: MPJPE "
               f"{metrics['MPJPE']:.1f} mm, P-MPJPE {metrics['P-MPJPE']:.1f} mm, feet "

@@ -14,14 +14,16 @@ sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))  # run from 
 from mmengine.dist import get_dist_info  # noqa: E402
 
 import runningpose_mm  # noqa: E402,F401
+from runningpose_mm.apis.lifting import is_released_file, load_lifter  # noqa: E402
 from runningpose_mm.apis.runner import build_runner, finish_distributed  # noqa: E402
-from runningpose_mm.evaluation import format_error_table  # noqa: E402
+from runningpose_mm.evaluation import format_error_table, score_lifter  # noqa: E402
 
 
 def parse_args():
     parser = argparse.ArgumentParser(description='Evaluate a runningpose_mm model')
     parser.add_argument('config', help='config file')
-    parser.add_argument('checkpoint', help='checkpoint file (.pth)')
+    parser.add_argument('checkpoint', help='checkpoint file (.pth), or a released lifter '
+                        'file (runningpose_mm/released/*.pth: its whole ensemble)')
     parser.add_argument('--work-dir', help='where logs go (default: work_dirs/<config>)')
     parser.add_argument('--out', help='also write the metrics to this JSON file')
     parser.add_argument('--cfg-options', nargs='+', default=None, metavar='KEY=VALUE',
@@ -39,9 +41,21 @@ def main():
     args = parse_args()
     if not osp.isfile(args.checkpoint):
         sys.exit(f'error: checkpoint {args.checkpoint} does not exist')
-    runner = build_runner(args.config, work_dir=args.work_dir, cfg_options=args.cfg_options,
-                          launcher=args.launcher, load_from=args.checkpoint)
-    metrics = runner.test()
+    if is_released_file(args.checkpoint):
+        # a released lifter file (compact, possibly an ensemble): lifted as the video path
+        # lifts it, over the config's test set
+        if args.launcher != 'none':
+            sys.exit('error: a released lifter file is evaluated in one process '
+                     '(--launcher none)')
+        runner = build_runner(args.config, work_dir=args.work_dir, cfg_options=args.cfg_options)
+        loop = runner.test_loop  # builds the test set and its evaluator
+        metrics = score_lifter(load_lifter(args.config, args.checkpoint),
+                               loop.dataloader.dataset, loop.evaluator)
+    else:
+        runner = build_runner(args.config, work_dir=args.work_dir,
+                              cfg_options=args.cfg_options, launcher=args.launcher,
+                              load_from=args.checkpoint)
+        metrics = runner.test()
     if get_dist_info()[0] == 0:  # every process gets the gathered metrics; one reports
         print(format_error_table(metrics))
         if args.out:

@@ -1,7 +1,7 @@
 """The released lifter's recipe, end to end, in one command.
 
     python tools/train_released.py --shared-data ../shared/data [--epochs 10 | --minutes 45] \
-        [--hold-out Tindra2] [--work-dir work_dirs/released] [--export]
+        [--hold-out Tindra2] [--members 3] [--work-dir work_dirs/released] [--export]
 
 1. Dataset: every real trial of ``--shared-data`` whose marker set gives the whole
    skeleton (trials lacking joints would teach 2D inputs with holes that detectors never
@@ -13,8 +13,12 @@
 2. Training (configs/runningpose_tcn_released.py, MMEngine Runner): ``--epochs`` epochs,
    or as many as fit in ``--minutes`` (an epoch timed on a tenth of the windows; the count
    then depends on the machine and its load); the learning rate decays tenfold over them.
-3. Test on the held-out trial, clean and detector-like 2D: MPJPE, P-MPJPE, feet.
-4. ``--export``: the best checkpoint in half precision with its meta (frame rate,
+3. ``--members N``: steps 1-2 again with seeds ``--seed`` + 1, ... (other synthetic
+   runners, cameras, noise and initial weights): the release is the ensemble of the N
+   trainings, its 3D their mean.
+4. Test on the held-out trial, clean and detector-like 2D: MPJPE, P-MPJPE, feet (of the
+   ensemble, and of each member).
+5. ``--export``: the best checkpoint(s) in half precision with the meta (frame rate,
    keypoints, recipe, figures) into ``runningpose_mm/released/``.
 """
 import argparse
@@ -36,6 +40,7 @@ from runningpose_mm.mocap.dataset_builder import (BuildConfig, build_dataset,  #
                                                   synthetic_trials)
 
 CONFIG = osp.join(REPO, 'configs', 'runningpose_tcn_released.py')
+QUIET = ['default_hooks.logger.interval=200', 'log_level=WARNING']
 
 
 def build(args, data_dir):
@@ -95,38 +100,70 @@ def main():
                         help='virtual cameras this many metres from the runner (default: '
                         'VirtualRigConfig)')
     parser.add_argument('--seed', type=int, default=0, help='seed of runners, cameras and noise')
+    parser.add_argument('--members', type=int, default=1,
+                        help='train the recipe this many times (seeds --seed, --seed + 1, ...; '
+                        'each its own data draw) and release the ensemble (mean 3D)')
     parser.add_argument('--export', action='store_true',
-                        help='write the best checkpoint into runningpose_mm/released/')
+                        help='write the best checkpoint(s) into runningpose_mm/released/')
     args = parser.parse_args()
-    data_dir = osp.join(args.work_dir, 'data')
+    if args.members < 1:
+        parser.error(f'--members must be 1 or more, got {args.members}')
+    seeds = [args.seed + i for i in range(args.members)]
+    start = time.perf_counter()
+    members = [train_member(args, seed, args.work_dir if args.members == 1 else
+                            osp.join(args.work_dir, f'seed{seed}')) for seed in seeds]
+    train_min = sum(m['train_minutes'] for m in members)
+    best = [m['checkpoint'] for m in members]
+    results = dict(checkpoint=best if len(best) > 1 else best[0], seeds=seeds,
+                   epochs=members[0]['epochs'], train_minutes=round(train_min, 1),
+                   windows=members[0]['windows'], hold_out=args.hold_out, tests={})
+    if len(members) > 1:
+        print(f'{len(members)} members trained in {train_min:.1f} min '
+              f'({(time.perf_counter() - start) / 60:.1f} min with their data sets)')
+    if args.hold_out:
+        results['tests'] = test_held_out(args, best, members[0]['data_dir'])
+        if len(members) > 1:
+            results['member_tests'] = [m['tests'] for m in members]
+    with open(osp.join(args.work_dir, 'results.json'), 'w') as f:
+        json.dump(results, f, indent=2)
+    if args.export:
+        from runningpose_mm.apis.released import export_released
+        path = export_released(best, args.config, results)
+        print(f'exported {path}')
+
+
+def train_member(args, seed: int, work_dir: str) -> dict:
+    """Data sets (drawn with ``seed``), training, and (with ``--hold-out``) the member's
+    own test: checkpoint, epochs, minutes, windows, tests, data_dir."""
+    args = argparse.Namespace(**{**vars(args), 'seed': seed})
+    data_dir = osp.join(work_dir, 'data')
     start = time.perf_counter()
     summaries = build(args, data_dir)
-    print(f'datasets built in {time.perf_counter() - start:.0f} s', flush=True)
-
+    print(f'seed {seed}: datasets built in {time.perf_counter() - start:.0f} s', flush=True)
     mixed = osp.join(data_dir, 'mixed')
     roots = [f'{s}_dataloader.dataset.data_root={mixed}' for s in ('train', 'val', 'test')]
-    quiet = ['default_hooks.logger.interval=200', 'log_level=WARNING']
-    train_dir = osp.join(args.work_dir, 'train')
+    train_dir = osp.join(work_dir, 'train')
     if args.epochs:
         epochs = args.epochs
     else:
         # a timed epoch on a tenth of the windows sets how many whole epochs fit
-        probe = build_runner(args.config, work_dir=osp.join(args.work_dir, 'probe'),
-                             cfg_options=roots + quiet + [
+        probe = build_runner(args.config, work_dir=osp.join(work_dir, 'probe'),
+                             cfg_options=roots + QUIET + [
                                  'train_cfg.max_epochs=1', 'train_cfg.val_interval=100',
                                  'train_dataloader.dataset.subset_frac=0.1'])
         start = time.perf_counter()
         probe.train()
         epoch_s = 10 * (time.perf_counter() - start)
-        epochs = max(2, int(args.minutes * 60 / epoch_s))
+        epochs = max(2, int(args.minutes * 60 / epoch_s / args.members))
         print(f'one epoch about {epoch_s / 60:.1f} min '
               f'({10 * len(probe.train_dataloader.dataset)} windows)', flush=True)
         del probe
     gamma = 0.1 ** (1 / epochs)
     print(f'{epochs} epochs, lr x{gamma:.3f} per epoch', flush=True)
-    runner = build_runner(args.config, work_dir=train_dir, cfg_options=roots + quiet + [
+    runner = build_runner(args.config, work_dir=train_dir, cfg_options=roots + QUIET + [
         f'train_cfg.max_epochs={epochs}', f'train_cfg.val_interval={max(1, epochs // 6)}',
-        f'param_scheduler.0.end={epochs}', f'param_scheduler.0.gamma={gamma}'])
+        f'param_scheduler.0.end={epochs}', f'param_scheduler.0.gamma={gamma}',
+        f'randomness.seed={seed}'])
     start = time.perf_counter()
     runner.train()
     train_min = (time.perf_counter() - start) / 60
@@ -135,27 +172,33 @@ def main():
     if val is not None:
         print('validation MPJPE (synthetic, mm): ' + ', '.join(f'{v:.1f}' for v in val.data[0]))
     best = best_checkpoint(runner)
-    results = dict(checkpoint=best, epochs=epochs, train_minutes=round(train_min, 1),
-                   windows=summaries['mixed']['splits']['train']['rows'],
-                   hold_out=args.hold_out, tests={})
-    if args.hold_out:
-        for name in ('mixed', 'noisy'):
-            # the test split of 'mixed' is clean: test views are never corrupted there
-            tester = build_runner(args.config, work_dir=osp.join(args.work_dir, f'test_{name}'),
-                                  cfg_options=quiet + [
-                                      f'test_dataloader.dataset.data_root='
-                                      f'{osp.join(data_dir, name)}'], load_from=best)
-            metrics = tester.test()
-            label = 'clean' if name == 'mixed' else 'detector-like'
-            results['tests'][label] = metrics
-            print(f'{args.hold_out}, {label} 2D:')
-            print(format_error_table(metrics), flush=True)
-    with open(osp.join(args.work_dir, 'results.json'), 'w') as f:
-        json.dump(results, f, indent=2)
-    if args.export:
-        from runningpose_mm.apis.released import export_released
-        path = export_released(best, args.config, results)
-        print(f'exported {path}')
+    tests = test_held_out(args, [best], data_dir) if args.hold_out and args.members > 1 \
+        else {}
+    return dict(checkpoint=best, epochs=epochs, train_minutes=round(train_min, 1),
+                windows=summaries['mixed']['splits']['train']['rows'], tests=tests,
+                data_dir=data_dir)
+
+
+def test_held_out(args, checkpoints, data_dir) -> dict:
+    """The held-out trial, clean and detector-like 2D, lifted by the checkpoints (several:
+    their mean 3D, as the released ensemble lifts)."""
+    from runningpose_mm.apis.lifting import load_lifter
+    from runningpose_mm.evaluation import score_lifter
+    lifter = load_lifter(args.config, checkpoints)
+    tests = {}
+    for name in ('mixed', 'noisy'):
+        # the test split of 'mixed' is clean: test views are never corrupted there
+        tester = build_runner(args.config, work_dir=osp.join(data_dir, '..', f'test_{name}'),
+                              cfg_options=QUIET + [f'test_dataloader.dataset.data_root='
+                                                   f'{osp.join(data_dir, name)}'])
+        loop = tester.test_loop  # builds the test set and its evaluator
+        metrics = score_lifter(lifter, loop.dataloader.dataset, loop.evaluator)
+        label = 'clean' if name == 'mixed' else 'detector-like'
+        tests[label] = metrics
+        print(f'{args.hold_out}, {label} 2D' + (f' ({len(checkpoints)} members):'
+                                                  if len(checkpoints) > 1 else ':'))
+        print(format_error_table(metrics), flush=True)
+    return tests
 
 
 if __name__ == '__main__':

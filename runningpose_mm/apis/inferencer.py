@@ -54,8 +54,8 @@ class RunningPoseInferencer:
     Args:
         lifter_config (str, optional): runningpose lifter config, with ``lifter_weights``.
             Both None (default): the released runningpose19 lifter shipped in the package.
-        lifter_weights (str, optional): its checkpoint (runningpose19; convert Human3.6M
-            ones with tools/convert_checkpoint.py). ``'random'``: random weights, on
+        lifter_weights (str or list, optional): its checkpoint (runningpose19; convert
+            Human3.6M ones with tools/convert_checkpoint.py), or several (an ensemble). ``'random'``: random weights, on
             purpose (tests and speed benchmarks only).
         pose2d (str, optional): 'halpe26' / 'body26' (default), 'wholebody', or a 2D
             config path; None builds no 2D model (lifting from keypoint files only).
@@ -77,7 +77,7 @@ class RunningPoseInferencer:
             config's default, the accurate choice); False halves the 2D model's time.
     """
 
-    def __init__(self, lifter_config: Optional[str] = None, lifter_weights: Optional[str] = None,
+    def __init__(self, lifter_config: Optional[str] = None, lifter_weights=None,
                  pose2d: Optional[str] = 'halpe26', pose2d_weights: Optional[str] = None,
                  det_model: Optional[str] = None, det_weights: Optional[str] = None,
                  model_fps: Optional[float] = None, device: str = 'cpu',
@@ -310,8 +310,9 @@ def add_inferencer_arguments(parser) -> None:
     group = parser.add_argument_group('lifting (default: the released runningpose19 lifter)')
     group.add_argument('--lifter-config',
                        help='lifter config (with --lifter-weights; default: the released one)')
-    group.add_argument('--lifter-weights',
-                       help='checkpoint trained with --lifter-config (path or URL)')
+    group.add_argument('--lifter-weights', nargs='+', metavar='WEIGHTS',
+                       help='checkpoint trained with --lifter-config (path or URL); several: '
+                       'an ensemble, their 3D averaged')
     group.add_argument('--model-fps', type=float,
                        help='the frame rate you expect the lifter to run at; an error if its '
                        'checkpoint says otherwise (default: what the checkpoint says)')

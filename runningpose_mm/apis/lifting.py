@@ -6,7 +6,7 @@ edge padding, so every output frame sees its true past and future context. MMPos
 inferencer instead lifts each frame's window separately.
 """
 import copy
-from typing import Optional, Tuple
+from typing import Optional, Sequence, Tuple, Union
 
 import numpy as np
 import torch
@@ -15,7 +15,7 @@ from mmengine.registry import DefaultScope
 
 from mmpose.registry import MODELS
 
-from .weights import resolve_weights
+from .weights import resolve_weights, unpack_state_dict
 
 
 def normalize_keypoints_2d(keypoints: np.ndarray, image_size: Tuple[int, int]) -> np.ndarray:
@@ -56,11 +56,16 @@ class WholeSequenceLifter:
         fps (float, optional): the frame rate the lifter was trained at (what its
             checkpoint records; ``load_lifter`` sets it). Clips are resampled to it.
         meta (dict, optional): the checkpoint's lifter meta (``models.lifter_meta``).
+        member_state_dicts (list, optional): weights of further models of the same config
+            (an ensemble, e.g. the same recipe trained with other seeds): every output is
+            the mean of all the members' outputs. One training's errors depend on its seed
+            (which runners, cameras and noise it drew) as much as on the recipe; the mean
+            of a few independent trainings cancels much of that.
     """
 
     def __init__(self, model_cfg: dict, state_dict: Optional[dict] = None,
                  device: str = 'cpu', chunk_frames: int = 4096, fps: Optional[float] = None,
-                 meta: Optional[dict] = None):
+                 meta: Optional[dict] = None, member_state_dicts: Sequence[dict] = ()):
         cfg = copy.deepcopy(model_cfg.to_dict() if isinstance(model_cfg, (Config, ConfigDict))
                             else dict(model_cfg))
         if cfg['backbone']['type'] != 'TCN':
@@ -71,12 +76,18 @@ class WholeSequenceLifter:
             cfg['traj_backbone']['use_stride_conv'] = False
         # in MMPose's scope: a detector built before (MMDet's inferencer) leaves the
         # default scope at 'mmdet', whose registry does not know the lifter
-        with DefaultScope.overwrite_default_scope('mmpose'):
-            self.model = MODELS.build(cfg)
-        if state_dict is not None:
-            self.model.load_state_dict(state_dict)
-        self.model.to(device)
-        self.model.eval()  # on its own line: mmpose's BaseBackbone.train() returns None
+        if member_state_dicts and state_dict is None:
+            raise ValueError('ensemble members need the first member\'s state_dict too')
+        self.members = []
+        for weights in [state_dict] + list(member_state_dicts):
+            with DefaultScope.overwrite_default_scope('mmpose'):
+                model = MODELS.build(cfg)
+            if weights is not None:
+                model.load_state_dict(weights)
+            model.to(device)
+            model.eval()  # on its own line: mmpose's BaseBackbone.train() returns None
+            self.members.append(model)
+        self.model = self.members[0]
         self.device = device
         self.receptive_field = receptive_field(cfg['backbone'])
         # a causal TCN's output is its window's last frame: all context is in the past
@@ -135,10 +146,14 @@ class WholeSequenceLifter:
             (T - receptive_field + 1, 3) roots (else None).
         """
         x = x.unsqueeze(0).to(self.device)
-        y = self.model.head.conv(self.model.backbone(x)[-1])[0]  # (K*3, T')
-        pose = y.T.reshape(y.shape[1], -1, 3).cpu().numpy()
-        root = self.model.traj_head(self.model.traj_backbone(x))[0].cpu().numpy() \
-            if with_trajectory else None
+        poses, roots = [], []
+        for model in self.members:
+            y = model.head.conv(model.backbone(x)[-1])[0]  # (K*3, T')
+            poses.append(y.T.reshape(y.shape[1], -1, 3))
+            if with_trajectory:
+                roots.append(model.traj_head(model.traj_backbone(x))[0])
+        pose = torch.stack(poses).mean(0).cpu().numpy()
+        root = torch.stack(roots).mean(0).cpu().numpy() if with_trajectory else None
         return pose, root
 
     def __call__(self, keypoints: np.ndarray, image_size: Tuple[int, int],
@@ -186,15 +201,18 @@ class LifterLoadError(ValueError):
     """Lifter config and weights that cannot be used together (or are missing)."""
 
 
-def load_lifter(config: Optional[str] = None, weights: Optional[str] = None,
+def load_lifter(config: Optional[str] = None, weights: Union[str, Sequence[str], None] = None,
                 fps: Optional[float] = None, device: str = 'cpu') -> WholeSequenceLifter:
     """A ready lifter: the released one by default, or a config with its weights.
 
     Args:
         config (str, optional): lifter config. With ``weights``; both None: the released
             runningpose19 lifter shipped in the package.
-        weights (str, optional): checkpoint (path or URL) for ``config``. ``'random'``
-            builds random weights on purpose (tests and benchmarks only).
+        weights (str or list, optional): checkpoint (path or URL) for ``config``, or
+            several (an ensemble: outputs averaged; they must share the frame rate); a
+            checkpoint may itself hold an ensemble (``MEMBERS_KEY``: the released
+            lifter). ``'random'`` builds random weights on purpose (tests and
+            benchmarks only).
         fps (float, optional): the frame rate the caller expects the lifter to run at;
             an error if the checkpoint was trained at another.
         device (str): torch device.
@@ -206,8 +224,11 @@ def load_lifter(config: Optional[str] = None, weights: Optional[str] = None,
         LifterLoadError: a config without weights or weights without a config.
         LifterMetaError: the checkpoint's frame rate or keypoints do not fit.
     """
-    from ..models.lifter_meta import LifterMetaError, lifter_meta, read_lifter_meta
+    from ..models.lifter_meta import LifterMetaError, lifter_meta
     from .runner import load_config
+    if weights is not None and not isinstance(weights, str):
+        weights = list(weights)
+        weights = weights[0] if len(weights) == 1 else weights or None
     if config is None and weights is None:
         from .released import released_lifter
         config, weights = released_lifter()
@@ -227,7 +248,40 @@ def load_lifter(config: Optional[str] = None, weights: Optional[str] = None,
             raise LifterMetaError(f'{config}: no frame rate (fps) in the config')
         return WholeSequenceLifter(cfg.model, None, device=device, fps=rate,
                                    meta=lifter_meta(rate))
+    states, meta = [], None
+    for path in ([weights] if isinstance(weights, str) else list(weights)):
+        checkpoint_states, checkpoint_meta = _read_checkpoint(path, config_fps, fps)
+        if meta is not None and checkpoint_meta['fps'] != meta['fps']:
+            raise LifterMetaError(f'{path}: trained at {checkpoint_meta["fps"]:g} fps, the '
+                                  f'other members at {meta["fps"]:g}: one ensemble, one rate')
+        meta = meta or checkpoint_meta
+        states += checkpoint_states
+    # RunningPoseLifter refuses a 17-keypoint state dict with a pointer to the converter
+    return WholeSequenceLifter(cfg.model, states[0], device=device, fps=meta['fps'], meta=meta,
+                               member_state_dicts=states[1:])
+
+
+#: checkpoint key of the released file's models (an ensemble of one or more), each a
+#: ``weights.pack_state_dict``; a training checkpoint has one ``state_dict`` instead
+MEMBERS_KEY = 'members'
+
+
+def is_released_file(path: str) -> bool:
+    """Whether a checkpoint file is a released (compact, possibly ensemble) lifter file,
+    which only ``load_lifter`` reads (MMEngine's checkpoint loading takes one model)."""
+    try:
+        checkpoint = torch.load(path, map_location='cpu', weights_only=False)
+    except Exception:  # unreadable: the caller's loader says why
+        return False
+    return isinstance(checkpoint, dict) and MEMBERS_KEY in checkpoint
+
+
+def _read_checkpoint(weights: str, config_fps, fps):
+    """(state dicts in float32, lifter meta) of one checkpoint: a training checkpoint's
+    one state dict, or the members of a released (compact) file (``MEMBERS_KEY``)."""
     from mmengine.runner import CheckpointLoader
+
+    from ..models.lifter_meta import read_lifter_meta
     path = resolve_weights(weights, 'lifter')
     try:
         checkpoint = CheckpointLoader.load_checkpoint(path, map_location='cpu')
@@ -237,8 +291,8 @@ def load_lifter(config: Optional[str] = None, weights: Optional[str] = None,
     if not isinstance(checkpoint, dict):
         raise LifterLoadError(f'{path}: not a lifter checkpoint (a {type(checkpoint).__name__})')
     meta = read_lifter_meta(checkpoint, path, config_fps, fps)
-    state = checkpoint.get('state_dict', checkpoint)
-    state = {k: (v.float() if hasattr(v, 'is_floating_point') and v.is_floating_point()
-                 else v) for k, v in state.items()}  # compact (fp16) releases load as fp32
-    # RunningPoseLifter refuses a 17-keypoint state dict with a pointer to the converter
-    return WholeSequenceLifter(cfg.model, state, device=device, fps=meta['fps'], meta=meta)
+    states = checkpoint[MEMBERS_KEY] if MEMBERS_KEY in checkpoint else \
+        [checkpoint.get('state_dict', checkpoint)]
+    if not states:
+        raise LifterLoadError(f'{path}: an ensemble file without members')
+    return [unpack_state_dict(state) for state in states], meta  # compact ones as float32

@@ -1,13 +1,14 @@
 """The released runningpose19 lifter shipped inside the package.
 
-``released/runningpose19_tcn81.pth`` holds the weights in half precision (loaded back to
-float32) with their meta: the frame rate and keypoint definition they were trained on,
-the recipe and its held-out figures. ``released/MODEL_CARD.md`` says the same for people.
+``released/runningpose19_tcn81.pth`` holds the weights compactly (int8 kernels, loaded
+back to float32; an ensemble of several trainings, outputs averaged) with their meta:
+the frame rate and keypoint definition they were trained on, the recipe and its
+held-out figures. ``released/MODEL_CARD.md`` says the same for people.
 Its config is ``configs/runningpose_tcn_released.py``.
 """
 import os
 import os.path as osp
-from typing import Optional, Tuple
+from typing import Optional, Sequence, Tuple, Union
 
 from ..skeleton import config_dir
 
@@ -69,35 +70,49 @@ def held_out_check(lifter, shared_data: str, cameras: int = 4, seed: int = 0) ->
                 cameras=cameras, seed=seed)
 
 
-def export_released(checkpoint_path: str, config: str, results: dict,
+def export_released(checkpoint_paths: Union[str, Sequence[str]], config: str, results: dict,
                     out_path: str = RELEASED_WEIGHTS, shared_data: Optional[str] = None) -> str:
-    """Write a trained checkpoint as the released lifter: weights in half precision (a
-    few MB), its lifter meta, the recipe's figures (``results``) and the held-out check
-    of the half-precision weights; then the model card beside it."""
+    """Write trained checkpoints as the released lifter: weights in half precision (a
+    few MB per member), the lifter meta, the recipe's figures (``results``) and the
+    held-out check of the half-precision weights; then the model card beside it.
+
+    Several checkpoints (the recipe trained with several seeds) make one ensemble file,
+    ``load_lifter`` averages the members' 3D. Each member is stored compactly
+    (``weights.pack_state_dict``: int8 kernels, about 3.3 MB per member) under
+    ``lifting.MEMBERS_KEY``; ``tools/test.py`` evaluates such a file whole."""
     import torch
     from mmengine.runner import CheckpointLoader
 
     from ..models.lifter_meta import META_KEY
-    from .lifting import load_lifter
-    checkpoint = CheckpointLoader.load_checkpoint(checkpoint_path, map_location='cpu')
-    meta = dict(checkpoint.get('meta') or {})
-    if META_KEY not in meta:
-        raise ValueError(f'{checkpoint_path}: no {META_KEY!r} meta (frame rate, keypoints): '
-                         'train with the LifterMetaHook (configs/_base_/default_runtime.py)')
-    state = {k: v.half() if v.is_floating_point() else v
-             for k, v in checkpoint['state_dict'].items()}
-    released = dict(config=osp.basename(config), **_plain(results))
+    from .lifting import MEMBERS_KEY, load_lifter
+    from .weights import pack_state_dict
+    paths = [checkpoint_paths] if isinstance(checkpoint_paths, str) else list(checkpoint_paths)
+    states, lifter_meta = [], None
+    for path in paths:
+        checkpoint = CheckpointLoader.load_checkpoint(path, map_location='cpu')
+        meta = dict(checkpoint.get('meta') or {})
+        if META_KEY not in meta:
+            raise ValueError(f'{path}: no {META_KEY!r} meta (frame rate, keypoints): train '
+                             'with the LifterMetaHook (configs/_base_/default_runtime.py)')
+        if lifter_meta is not None and meta[META_KEY] != lifter_meta:
+            raise ValueError(f'{path}: lifter meta {meta[META_KEY]} differs from the first '
+                             f"member's {lifter_meta}")
+        lifter_meta = meta[META_KEY]
+        states.append(pack_state_dict(checkpoint['state_dict']))
+    released = dict(config=osp.basename(config), members=len(states), **_plain(results))
+
+    def save():
+        torch.save({MEMBERS_KEY: states, 'meta': {META_KEY: lifter_meta,
+                                                  'released': released}}, out_path)
     os.makedirs(osp.dirname(out_path), exist_ok=True)
-    torch.save(dict(state_dict=state, meta={META_KEY: meta[META_KEY], 'released': released}),
-               out_path)
+    save()
     shared_data = shared_data or osp.join(osp.dirname(osp.dirname(RELEASED_DIR)), '..',
                                           'shared', 'data')
     if osp.isdir(shared_data):
         # measured on the half-precision weights as shipped, through the loader users get
         released['held_out_check'] = held_out_check(load_lifter(config, out_path), shared_data)
-        torch.save(dict(state_dict=state,
-                        meta={META_KEY: meta[META_KEY], 'released': released}), out_path)
-    write_model_card(released, meta[META_KEY], osp.join(osp.dirname(out_path), 'MODEL_CARD.md'))
+        save()
+    write_model_card(released, lifter_meta, osp.join(osp.dirname(out_path), 'MODEL_CARD.md'))
     return out_path
 
 
@@ -113,17 +128,27 @@ def write_model_card(released: dict, lifter_meta: dict, path: str) -> str:
                 + ' / '.join(f'{v:.1f}' for v in feet if v is not None))
     rows = '\n'.join(f'| {name} | {figures(m)} |' for name, m in tests.items())
     check = released.get('held_out_check', {})
-    per_epoch = f"{released['train_minutes'] / released['epochs']:.1f}" \
+    members = int(released.get('members', 1))
+    per_epoch = f"{released['train_minutes'] / released['epochs'] / members:.1f}" \
         if released.get('train_minutes') and released.get('epochs') else '?'
+    seeds = released.get('seeds') or [0]
+    ensemble = '' if members == 1 else f"""
+An **ensemble of {members} trainings** of the same recipe (seeds {', '.join(map(str, seeds))}:
+each draws other synthetic runners, cameras and 2D noise): the 3D is the mean of the
+members' 3D. One training's errors on new runners depend on its seed about as much as on
+the recipe (measured: 5-13 points of left/right bone asymmetry on a real clip, 3-4 mm on
+the held-out trial between two seeds); their mean cancels much of that.
+"""
     text = f"""# Released runningpose19 lifter
 
-`runningpose19_tcn81.pth` (half precision, loaded as float32) with
+`runningpose19_tcn81.pth` (int8 kernels with a float16 scale per channel, other weights
+float16; loaded as float32) with
 `configs/{released.get('config', RELEASED_CONFIG_NAME)}`: a VideoPose3D-style temporal
 convolutional lifter (81-frame receptive field, 512 channels) from runningpose19 2D
 keypoints (pixels, normalised as in training) to pelvis-relative 3D in the camera frame
 (metres). The default of `RunningPoseInferencer`, `tools/infer.py` and
 `tools/gait_report.py`.
-
+{ensemble}
 - **Frame rate**: {lifter_meta['fps']:g} fps (recorded in the checkpoint; clips are
   resampled to it).
 - **Keypoints**: {lifter_meta['keypoints']}, as defined in
@@ -142,8 +167,9 @@ keypoints (pixels, normalised as in training) to pelvis-relative 3D in the camer
   trials whose marker set lacks joints (Hamner: knees, head; RBDS: the upper body) are
   left out. {released.get('windows', '?')} training windows.
 - **Recipe**: `python tools/train_released.py --synthetic 200 --cameras 4 --real-cameras 80
-  --epochs {released.get('epochs', '?')} --export` ({released.get('epochs', '?')} epochs,
-  {released.get('train_minutes', '?')} min on 2 CPU cores, {per_epoch} min per epoch).
+  --epochs {released.get('epochs', '?')} --members {members} --export`
+  ({released.get('epochs', '?')} epochs per member, {released.get('train_minutes', '?')} min
+  on 2 CPU cores in all, {per_epoch} min per epoch).
 
 ## Held-out accuracy: {released.get('hold_out') or 'no held-out trial'}
 

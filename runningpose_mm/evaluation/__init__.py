@@ -1,6 +1,6 @@
 from .runningpose_metric import RunningPoseMetric, format_error_table
 from .whole_sequence_loop import (WholeSequenceTestLoop, WholeSequenceValLoop,
-                                  evaluate_whole_sequences)
+                                  evaluate_whole_sequences, score_lifter)
 
 __all__ = ['RunningPoseMetric', 'format_error_table', 'WholeSequenceTestLoop',
-           'WholeSequenceValLoop', 'evaluate_whole_sequences']
+           'WholeSequenceValLoop', 'evaluate_whole_sequences', 'score_lifter']

@@ -18,10 +18,15 @@ def evaluate_whole_sequences(runner, dataloader, evaluator) -> dict:
     evaluator gathers the frames of all processes, so the metric is the same as with one
     process (the metric sorts frames by sequence and frame before averaging).
     """
-    dataset = dataloader.dataset
     model = runner.model.module if hasattr(runner.model, 'module') else runner.model
     lifter = WholeSequenceLifter(runner.cfg.model, model.state_dict(),
                                  device=next(model.parameters()).device.type)
+    return score_lifter(lifter, dataloader.dataset, evaluator)
+
+
+def score_lifter(lifter: WholeSequenceLifter, dataset, evaluator) -> dict:
+    """``evaluate_whole_sequences`` for a given lifter (e.g. an ensemble) on a RunningPose
+    dataset, with an evaluator whose ``dataset_meta`` is set."""
     with_traj = lifter.has_trajectory
     rank, world_size = get_dist_info()
     sequences = dataset.whole_sequences()
