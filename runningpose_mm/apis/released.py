@@ -1,9 +1,10 @@
 """The released runningpose19 lifter shipped inside the package.
 
-``released/runningpose19_tcn81.pth`` holds the weights compactly (int8 kernels, loaded
-back to float32; an ensemble of several trainings, outputs averaged) with their meta:
-the frame rate and keypoint definition they were trained on, the recipe and its
-held-out figures. ``released/MODEL_CARD.md`` says the same for people.
+``released/runningpose19_tcn81.pth`` holds the weights with their meta: the frame rate
+and keypoint definition they were trained on, the recipe and its held-out figures. The
+shipped file has one model in half precision (``state_dict``); ``export_released`` now
+writes one or more models (an ensemble, outputs averaged) compactly (int8 kernels,
+``lifting.MEMBERS_KEY``). ``load_lifter`` reads both, as float32. ``released/MODEL_CARD.md`` says the same for people.
 Its config is ``configs/runningpose_tcn_released.py``.
 """
 import os
