@@ -327,9 +327,8 @@ def _running_mode(values: np.ndarray, window_s: float, rate_hz: float,
     return np.interp(np.arange(len(values)), centres[known], modes[known])
 
 
-def ground_speed_fraction(joints_m: np.ndarray, rate_hz: float, window_s: float = 0.7,
-                          per_point: bool = False, between_frames: bool = False
-                          ) -> Dict[str, np.ndarray]:
+def ground_speed_fraction(joints_m: np.ndarray, rate_hz: float,
+                          window_s: float = 0.7) -> Dict[str, np.ndarray]:
     """Horizontal speed of each foot over the ground, as a fraction of the running speed,
     from pelvis-relative 3D.
 
@@ -341,35 +340,47 @@ def ground_speed_fraction(joints_m: np.ndarray, rate_hz: float, window_s: float 
     foot looked planted early.) The forward direction is the pelvis heading
     (perpendicular to right -> left hip, z up).
 
-    Args:
-        per_point (bool): each foot point's own speed instead of the slower one's.
-        between_frames (bool): speeds between consecutive frames ((T - 1,), at the
-            midpoints), instead of central differences over two frame intervals, which
-            start a rise one frame early: 40 ms at 25 frames/s.
-
     Returns:
         dict: side -> (T,) speed of the slower foot point over the ground / running
-        speed (0 = planted); NaN where unknown. With ``per_point``: side -> point name
-        ('ankle', 'forefoot') -> (T,) (or (T - 1,) ``between_frames``).
+        speed (0 = planted); NaN where unknown.
     """
+    return _speed_fractions(*_ground_motion(joints_m, rate_hz, window_s), rate_hz)
+
+
+def _ground_motion(joints_m: np.ndarray, rate_hz: float, window_s: float = 0.7):
+    """(side -> point name -> (T,) forward position of the foot points, (T,) running
+    speed) of pelvis-relative 3D: see ``ground_speed_fraction``. ({}, None) without feet."""
     joints = np.asarray(joints_m, dtype=np.float64)
     forward = pelvis_heading(joints)
     position = {side: {name: x[:, :2] @ forward for name, x in points}
                 for side, points in _foot_points(joints).items() if points}
     if not position:
-        return {}
-    velocity = {side: {name: np.gradient(x, 1 / rate_hz) for name, x in points.items()}
-                for side, points in position.items()}
+        return {}, None
     with warnings.catch_warnings():
         warnings.simplefilter('ignore', RuntimeWarning)  # frames without feet stay NaN
-        backward = np.nanmax(np.stack([-np.nanmean(np.stack(list(v.values())), axis=0)
-                                       for v in velocity.values()]), axis=0)
+        backward = np.nanmax(np.stack([
+            -np.nanmean(np.stack([np.gradient(x, 1 / rate_hz) for x in points.values()]),
+                        axis=0) for points in position.values()]), axis=0)
     speed = _running_mode(backward, window_s, rate_hz)
-    speed = np.where(speed > 0.3, speed, np.nan)  # below ~1 km/h nothing is running
+    return position, np.where(speed > 0.3, speed, np.nan)  # below ~1 km/h: not running
+
+
+def _speed_fractions(position: dict, speed: Optional[np.ndarray], rate_hz: float,
+                     per_point: bool = False, between_frames: bool = False) -> dict:
+    """Speeds of the foot points over the ground / running speed, from
+    ``_ground_motion``: side -> (T,) of the slower point, or with ``per_point`` side ->
+    point name -> (T,). ``between_frames``: speeds between consecutive frames ((T - 1,),
+    at the midpoints) instead of central differences over two frame intervals, which start
+    a rise one frame early (40 ms at 25 frames/s)."""
+    if not position:
+        return {}
     if between_frames:
         velocity = {side: {name: np.diff(x) * rate_hz for name, x in points.items()}
                     for side, points in position.items()}
         speed = 0.5 * (speed[1:] + speed[:-1])
+    else:
+        velocity = {side: {name: np.gradient(x, 1 / rate_hz) for name, x in points.items()}
+                    for side, points in position.items()}
     fraction = {side: {name: np.abs(v + speed) / speed for name, v in points.items()}
                 for side, points in velocity.items()}
     if per_point:
@@ -444,10 +455,10 @@ def detect_foot_events(joints_m: np.ndarray, rate_hz: float,
     # the feet's speed over the ground, from their motion relative to the pelvis (the
     # same on a treadmill, overground, with or without a root trajectory)
     root = joints_m[:, runningpose19().index('root')]
-    speed_fraction = ground_speed_fraction(joints_m - root[:, None], rate_hz)
-    # (the forefoot's own, between frames: it times toe-off in the pelvis frame)
-    point_speed = ground_speed_fraction(joints_m - root[:, None], rate_hz, per_point=True,
-                                        between_frames=True) \
+    motion = _ground_motion(joints_m - root[:, None], rate_hz)
+    speed_fraction = _speed_fractions(*motion, rate_hz)
+    # (each point's own, between frames: the forefoot's times toe-off in the pelvis frame)
+    point_speed = _speed_fractions(*motion, rate_hz, per_point=True, between_frames=True) \
         if frame == 'pelvis' and to_speed_fraction else {}
     if frame == 'pelvis':
         ground = ground_height(joints_m, rate_hz, speed_fraction=speed_fraction)
