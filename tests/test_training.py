@@ -232,6 +232,7 @@ def test_an_ensemble_is_exported_compactly_loaded_and_tested(trained, tiny_data,
     quarter of their float32 size, and tools/test.py evaluates the whole ensemble."""
     from runningpose_mm.apis.lifting import MEMBERS_KEY, is_released_file, load_lifter
     from runningpose_mm.apis.released import export_released
+    from runningpose_mm.models import LifterMetaError
     from runningpose_mm.apis.weights import pack_state_dict, unpack_state_dict
     # two members: the trained model and one more, from another seed
     second = build_runner(CONFIG, work_dir=str(tmp_path / 'second'), cfg_options=[
@@ -273,6 +274,12 @@ def test_an_ensemble_is_exported_compactly_loaded_and_tested(trained, tiny_data,
     assert np.abs(singles[0] - singles[1]).mean() > 5 * rounding  # members differ far more
     checkpoint = torch.load(out, map_location='cpu', weights_only=False)
     assert len(checkpoint[MEMBERS_KEY]) == 2 and 'state_dict' not in checkpoint
+    # a member trained at another frame rate is refused, not averaged in
+    other = torch.load(ckpts[1], map_location='cpu', weights_only=False)
+    other['meta']['runningpose']['fps'] = 25.0
+    torch.save(other, tmp_path / 'other_rate.pth')
+    with pytest.raises(LifterMetaError, match='trained at 25 fps'):
+        load_lifter(str(small), [ckpts[0], str(tmp_path / 'other_rate.pth')])
 
     result = subprocess.run(
         [sys.executable, osp.join(REPO, 'tools', 'test.py'), str(small), out,

@@ -16,7 +16,7 @@ from mmengine.dist import get_dist_info  # noqa: E402
 import runningpose_mm  # noqa: E402,F401
 from runningpose_mm.apis.lifting import is_released_file, load_lifter  # noqa: E402
 from runningpose_mm.apis.runner import build_runner, finish_distributed  # noqa: E402
-from runningpose_mm.evaluation import format_error_table, score_lifter  # noqa: E402
+from runningpose_mm.evaluation import format_error_table, score_on_test_set  # noqa: E402
 
 
 def parse_args():
@@ -48,9 +48,7 @@ def main():
             sys.exit('error: a released lifter file is evaluated in one process '
                      '(--launcher none)')
         runner = build_runner(args.config, work_dir=args.work_dir, cfg_options=args.cfg_options)
-        loop = runner.test_loop  # builds the test set and its evaluator
-        metrics = score_lifter(load_lifter(args.config, args.checkpoint),
-                               loop.dataloader.dataset, loop.evaluator)
+        metrics = score_on_test_set(runner, load_lifter(args.config, args.checkpoint))
     else:
         runner = build_runner(args.config, work_dir=args.work_dir,
                               cfg_options=args.cfg_options, launcher=args.launcher,

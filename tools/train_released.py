@@ -18,8 +18,8 @@
    trainings, its 3D their mean.
 4. Test on the held-out trial, clean and detector-like 2D: MPJPE, P-MPJPE, feet (of the
    ensemble, and of each member).
-5. ``--export``: the best checkpoint(s) in half precision with the meta (frame rate,
-   keypoints, recipe, figures) into ``runningpose_mm/released/``.
+5. ``--export``: the best checkpoint(s), compactly (int8 kernels), with the meta (frame
+   rate, keypoints, recipe, figures) into ``runningpose_mm/released/``.
 """
 import argparse
 import json
@@ -183,7 +183,7 @@ def test_held_out(args, checkpoints, data_dir) -> dict:
     """The held-out trial, clean and detector-like 2D, lifted by the checkpoints (several:
     their mean 3D, as the released ensemble lifts)."""
     from runningpose_mm.apis.lifting import load_lifter
-    from runningpose_mm.evaluation import score_lifter
+    from runningpose_mm.evaluation import score_on_test_set
     lifter = load_lifter(args.config, checkpoints)
     tests = {}
     for name in ('mixed', 'noisy'):
@@ -191,8 +191,7 @@ def test_held_out(args, checkpoints, data_dir) -> dict:
         tester = build_runner(args.config, work_dir=osp.join(data_dir, '..', f'test_{name}'),
                               cfg_options=QUIET + [f'test_dataloader.dataset.data_root='
                                                    f'{osp.join(data_dir, name)}'])
-        loop = tester.test_loop  # builds the test set and its evaluator
-        metrics = score_lifter(lifter, loop.dataloader.dataset, loop.evaluator)
+        metrics = score_on_test_set(tester, lifter)
         label = 'clean' if name == 'mixed' else 'detector-like'
         tests[label] = metrics
         print(f'{args.hold_out}, {label} 2D' + (f' ({len(checkpoints)} members):'

@@ -55,8 +55,8 @@ class RunningPoseInferencer:
         lifter_config (str, optional): runningpose lifter config, with ``lifter_weights``.
             Both None (default): the released runningpose19 lifter shipped in the package.
         lifter_weights (str or list, optional): its checkpoint (runningpose19; convert
-            Human3.6M ones with tools/convert_checkpoint.py), or several (an ensemble). ``'random'``: random weights, on
-            purpose (tests and speed benchmarks only).
+            Human3.6M ones with tools/convert_checkpoint.py), or several (an ensemble).
+            ``'random'``: random weights, on purpose (tests and speed benchmarks only).
         pose2d (str, optional): 'halpe26' / 'body26' (default), 'wholebody', or a 2D
             config path; None builds no 2D model (lifting from keypoint files only).
         pose2d_weights (str, optional): checkpoint path or URL (default: the standard

@@ -24,6 +24,13 @@ def evaluate_whole_sequences(runner, dataloader, evaluator) -> dict:
     return score_lifter(lifter, dataloader.dataset, evaluator)
 
 
+def score_on_test_set(runner, lifter: WholeSequenceLifter) -> dict:
+    """The metrics of ``lifter`` (e.g. an ensemble, or a released file's) on the test set
+    of a Runner's config, without loading weights into the Runner's model."""
+    loop = runner.test_loop  # builds the test set and its evaluator
+    return score_lifter(lifter, loop.dataloader.dataset, loop.evaluator)
+
+
 def score_lifter(lifter: WholeSequenceLifter, dataset, evaluator) -> dict:
     """``evaluate_whole_sequences`` for a given lifter (e.g. an ensemble) on a RunningPose
     dataset, with an evaluator whose ``dataset_meta`` is set."""
