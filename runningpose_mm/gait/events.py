@@ -10,13 +10,16 @@ sub-frame):
    clearance is the smaller of the points' heights above their floors, so whichever end
    of the foot is down counts: the ankle for a rearfoot landing and at the end of
    stance, the forefoot for a forefoot landing and at push-off.
-2. The foot is in contact while its clearance is below a threshold: 1.75 cm, the same
+2. The foot is in contact while its clearance is below a threshold: 1.45 cm, the same
    at every speed; crossings are interpolated linearly between frames, so the timing
-   does not depend on the frame grid. (A fraction of the swing height, as before, grows
-   with speed and moved toe-off from 8.8 ms early at 2.5 m/s to 9.6 ms late at 3.5 m/s
-   on the RBDS force plates; with 1.75 cm: +2.2 / -2.6 ms. Toe-off is a slow lift of
-   the forefoot, so it is sensitive to this level: 1.5 / 2.0 / 2.5 cm gave -10.9 /
-   +3.9 / +12.8 ms at 3.5 m/s.)
+   does not depend on the frame grid, and the toe-off is that crossing itself. Measured
+   on the force plates, the forefoot (metatarsal heads) stands 12-19 mm above its
+   stance height at toe-off on all four trials (the toes are the last to leave), but it
+   rises at 3 mm per 10 ms on the Hamner runner at 2 m/s and 5-8 mm on the others, so
+   the level sets the bias: toe-off with 1.45 cm +3.1 / -4.0 ms (Hamner 2 / 3 m/s),
+   -3.2 / +0.9 ms (RBDS 2.5 / 3.5 m/s); with 1.75 cm +14.2 / +2.0 / +2.2 / +4.8 ms. (A
+   fraction of the swing height, as before, grows with speed: 8.8 ms early to 9.6 ms
+   late on RBDS.)
 3. Contacts shorter than ``min_contact_s`` are dropped and gaps shorter than
    ``min_swing_s`` closed (noise: a foot's own swing between two contacts takes far
    longer in running, about 0.3-0.5 s).
@@ -48,6 +51,17 @@ contacts far too short (or none). The ground is therefore reconstructed first:
   the running speed 20 ms before contact, 0.46-0.95 at contact and 0.15-0.44 20 ms
   after; 0.4 is the level that serves both these gradual landings and the synthetic
   runner's abrupt one.
+  How far the foot travels over the ground after touching it depends on how it lands:
+  a foot landing toes-up (a rearfoot strike) still rotates down onto the ground about
+  its heel, so its ankle and forefoot keep moving for longer than a flat or forefoot
+  landing's. In the world frame the level therefore rises with the toe raise at landing
+  (forefoot minus ankle height, relative to the same difference in stance): by
+  ``ic_speed_per_toe_raise`` (3.5) per metre, 0.4 -> 0.58 / 0.61 for the Hamner runner's
+  5-6 cm; RBDS's flat landings (0-1 cm) keep 0.4. Initial contact on the Hamner plates
+  then +8.5 -> -1.4 ms (2 m/s) and +16.3 -> +3.3 ms (3 m/s), RBDS unchanged (-0.2 /
+  -0.9 ms). Not in the pelvis frame: its toe-off is 6-16 ms late on all four force-plate
+  trials (below), and an earlier initial contact alone made the Hamner contact times
+  worse there (7.2 / 8.8 -> 16.1 / 12.6 ms MAE).
   Toe-off is refined the same way: the forefoot is the last point on the ground, and
   it leaves where it starts moving over the ground, above ``to_speed_fraction`` (0.15)
   of the running speed (speeds between consecutive frames, so that low frame rates do
@@ -159,12 +173,14 @@ def _crossing_time(t, y, i, level):
     return float(t[i] + np.clip(w, 0, 1) * (t[i + 1] - t[i]))
 
 
-def _refine(t, clearance, a, b, start, end, landing):
+def _refine(t, clearance, a, b, start, end, landing, extend_end=True):
     """Initial contact: where the clearance drops below the lower ``landing`` threshold
     inside the contact found with the toe-off threshold; then both ends move to where
     the foot's motion meets its stance level: the line through the two samples before
     the crossing (after it) is extended to the median clearance of the contact. An end
     is kept when its line is flat or the extension leaves the neighbouring frames.
+    ``extend_end=False`` keeps the toe-off crossing itself (world frame: the forefoot's
+    height at toe-off is what the threshold was measured as).
     """
     below = np.flatnonzero(clearance[a:b] < landing)
     if len(below) and below[0] > 0:
@@ -184,7 +200,7 @@ def _refine(t, clearance, a, b, start, end, landing):
     reach = max(2 * dt, 0.02)  # at high frame rates the extension spans several frames
     if a >= 2:
         start = extend(a - 2, a - 1, start, t[a - 1], t[a - 1] + reach)
-    if b + 1 < len(t):
+    if extend_end and b + 1 < len(t):
         end = extend(b, b + 1, end, t[b] - reach, t[b])
     return start, end
 
@@ -401,6 +417,7 @@ def detect_foot_events(joints_m: np.ndarray, rate_hz: float,
                        merge_gap_s: float = 0.1,
                        frame: str = 'auto',
                        ic_speed_fraction: float = 0.4,
+                       ic_speed_per_toe_raise: Optional[float] = None,
                        to_speed_fraction: Optional[float] = 0.15) -> GaitEvents:
     """Initial contact and toe-off of both feet.
 
@@ -416,7 +433,7 @@ def detect_foot_events(joints_m: np.ndarray, rate_hz: float,
             contacts): push-off lifts the forefoot slowly and skin markers or lifted
             keypoints hover above their floor, so a higher threshold is steadier.
         contact_bounds_m, toe_off_bounds_m (tuple): lower and upper bounds of the two
-            thresholds, metres. The toe-off bounds default to 1.75 cm exactly in the
+            thresholds, metres. The toe-off bounds default to 1.45 cm exactly in the
             world frame (one height at every speed: see the module docstring) and 1-2 cm
             in the pelvis frame: a swing foot rises well above a reconstructed ground
             too, which stretches the clearance range, and a 4 cm cap put toe-off 10-14
@@ -428,8 +445,12 @@ def detect_foot_events(joints_m: np.ndarray, rate_hz: float,
             samples stayed down (no running swing is this short).
         frame (str): 'world', 'pelvis' (reconstruct the ground first, see the module
             docstring) or 'auto' (pelvis when the root does not move).
-        ic_speed_fraction (float): pelvis frame only: initial contact where the foot's
-            speed over the ground falls below this fraction of the running speed.
+        ic_speed_fraction (float): initial contact where the foot's speed over the
+            ground falls below this fraction of the running speed (then confirmed or
+            moved by at most 50 ms with the toe raise, below).
+        ic_speed_per_toe_raise (float, optional): the level rises by this much per metre
+            of toe raise at landing (at most 10 cm): default 3.5 in the world frame, 0 in
+            the pelvis frame (see the module docstring).
         to_speed_fraction (float, optional): pelvis frame only: toe-off moves back (by
             at most 60 ms) to where the forefoot's speed over the ground last rose
             through this fraction of the running speed; None keeps the clearance
@@ -448,7 +469,10 @@ def detect_foot_events(joints_m: np.ndarray, rate_hz: float,
     if frame == 'auto':
         frame = 'pelvis' if is_pelvis_relative(joints_m) else 'world'
     if toe_off_bounds_m is None:
-        toe_off_bounds_m = (0.01, 0.02) if frame == 'pelvis' else (0.0175, 0.0175)
+        toe_off_bounds_m = (0.01, 0.02) if frame == 'pelvis' else (0.0145, 0.0145)
+    if ic_speed_per_toe_raise is None:
+        ic_speed_per_toe_raise = 0.0 if frame == 'pelvis' else 3.5
+    pelvis = frame == 'pelvis'
     num_frames = len(joints_m)
     t = np.arange(num_frames) / rate_hz
     notes = []
@@ -502,17 +526,17 @@ def detect_foot_events(joints_m: np.ndarray, rate_hz: float,
                 valid[b] else None
             if start is not None and end is not None:
                 if end - start >= min_contact_s:
-                    ic, to = _refine(t, clearance, a, b, start, end, landing)
+                    ic, to = _refine(t, clearance, a, b, start, end, landing, pelvis)
                     contacts.append((ic, to))
                     ics.append(ic)
                     tos.append(to)
                 continue
             if start is not None:
-                ics.append(_refine(t, clearance, a, b, start, t[b - 1], landing)[0])
+                ics.append(_refine(t, clearance, a, b, start, t[b - 1], landing, pelvis)[0])
                 reason = 'toe-off at the sequence end' if b == num_frames else \
                     'toe-off in missing samples'
             elif end is not None:
-                to = _refine(t, clearance, a, b, t[a], end, landing)[1]
+                to = _refine(t, clearance, a, b, t[a], end, landing, pelvis)[1]
                 landed = _landing_after_start(t, speed_fraction.get(side), to - min_contact_s,
                                               ic_speed_fraction) \
                     if a == 0 and frame == 'pelvis' else None
@@ -535,8 +559,17 @@ def detect_foot_events(joints_m: np.ndarray, rate_hz: float,
             previous = {ic: max([to for to in tos if to < ic], default=-np.inf) for ic in ics}
             after = {ic: min([to for to in tos if to > ic], default=np.inf) for ic in ics}
             refined = {}
+            raise_m = _toe_raise(joints_m, side, down)
             for ic in ics:
                 when = _speed_initial_contact(t, speed_fraction[side], ic, ic_speed_fraction)
+                if raise_m is not None and when is not None and ic_speed_per_toe_raise:
+                    # a foot landing toes-up still rotates down onto the ground, so its
+                    # points keep moving over it for longer: a higher level
+                    raised = float(np.clip(np.interp(when, t, raise_m), 0.0, 0.1))
+                    again = _speed_initial_contact(
+                        t, speed_fraction[side], when,
+                        ic_speed_fraction + ic_speed_per_toe_raise * raised, reach_s=0.05)
+                    when = when if again is None else again
                 if when is None:
                     # the foot never stops over the ground near there (it lands at the
                     # sequence end, or the keypoints are too noisy): not a timed contact
@@ -581,6 +614,20 @@ def detect_foot_events(joints_m: np.ndarray, rate_hz: float,
             gaps.append((float(t[a - 1]) if a > 0 else float(t[0]),
                          float(t[b]) if b < num_frames else float(t[-1])))
     return GaitEvents(float(rate_hz), num_frames, feet, notes, gaps, frame)
+
+
+def _toe_raise(joints_m, side, down):
+    """(T,) how much higher the forefoot stands relative to the ankle than in stance
+    (frames ``down``), metres: positive = toes up (a rearfoot landing). Independent of
+    the ground (a difference of two points' heights at the same time), so the same in
+    the world and the pelvis frame. None without both points."""
+    sk = runningpose19()
+    d = joints_m[:, sk.index(f'{side}_forefoot'), 2] - joints_m[:, sk.index(f'{side}_ankle'), 2]
+    ok = np.isfinite(d)
+    if ok.sum() < 3 or not (ok & down).any():
+        return None
+    r = d - np.median(d[ok & down])
+    return np.interp(np.arange(len(r)), np.flatnonzero(ok), r[ok])
 
 
 def _speed_toe_off(t, speed_fraction, to, level, reach_s=0.06):
