@@ -128,6 +128,31 @@ def test_clips_too_short_or_of_the_wrong_skeleton_are_refused(random_lifter_chec
     assert out.num_frames == 3 and out.valid.all()
 
 
+def test_flip_test_lifts_a_mirror_image_as_the_mirror_of_the_lift(random_lifter_checkpoint):
+    """With flip_test the lifter averages the direct and the mirrored pass, so a mirrored
+    clip (x about the image centre, left/right swapped) gives exactly the mirrored 3D
+    (camera X negated, left/right swapped); a single pass of random weights does not."""
+    from runningpose_mm.skeleton import runningpose19
+    cfg, ckpt = random_lifter_checkpoint
+    state = torch.load(ckpt, weights_only=False)['state_dict']
+    flip = list(runningpose19().flip_indices)
+    kp = np.random.default_rng(0).uniform(100, 700, (40, 19, 2))
+    mirrored = kp[:, flip].copy()
+    mirrored[..., 0] = 800 - mirrored[..., 0]  # about the centre of an 800 x 600 image
+
+    def mirror_3d(pose):
+        return pose[:, flip] * np.array([-1.0, 1.0, 1.0])
+
+    both = WholeSequenceLifter(cfg.model, state, flip_test=True)
+    np.testing.assert_allclose(both(mirrored, (800, 600)), mirror_3d(both(kp, (800, 600))),
+                               atol=1e-5)
+    single = WholeSequenceLifter(cfg.model, state)
+    assert np.abs(single(mirrored, (800, 600)) - mirror_3d(single(kp, (800, 600)))).max() > 1e-3
+    # the average of the two passes
+    np.testing.assert_allclose(both(kp, (800, 600)), 0.5 * (
+        single(kp, (800, 600)) + mirror_3d(single(mirrored, (800, 600)))), atol=1e-5)
+
+
 def test_causal_lifting_uses_only_the_past_and_online_matches_the_clip_pass():
     from runningpose_mm.apis.lifting import OnlineLifter
     init_default_scope('mmpose')
