@@ -2,6 +2,7 @@
 
     python tools/train_released.py --shared-data ../shared/data [--epochs 10 | --minutes 45] \
         [--hold-out Tindra2] [--members 3] [--work-dir work_dirs/released] [--export]
+    python tools/train_released.py --leave-one-out ...   # the recipe once per real trial
 
 1. Dataset: every real trial of ``--shared-data`` whose marker set gives the whole
    skeleton (trials lacking joints would teach 2D inputs with holes that detectors never
@@ -20,6 +21,10 @@
    ensemble, and of each member).
 5. ``--export``: the best checkpoint(s), compactly (int8 kernels), with the meta (frame
    rate, keypoints, recipe, figures) into ``runningpose_mm/released/``.
+
+``--leave-one-out``: steps 1-4 once per real trial with a whole skeleton (the trials the
+lifter can train and test on), that trial held out, in ``WORK_DIR/hold_out_<trial>``;
+prints the model card's table and writes ``WORK_DIR/leave_one_out.json``.
 """
 import argparse
 import json
@@ -105,9 +110,52 @@ def main():
                         'each its own data draw) and release the ensemble (mean 3D)')
     parser.add_argument('--export', action='store_true',
                         help='write the best checkpoint(s) into runningpose_mm/released/')
+    parser.add_argument('--leave-one-out', action='store_true',
+                        help='run the recipe once per real whole-skeleton trial, that trial '
+                        'held out (work-dir/hold_out_<trial>), and print the table')
     args = parser.parse_args()
     if args.members < 1:
         parser.error(f'--members must be 1 or more, got {args.members}')
+    if args.leave_one_out:
+        if args.export:
+            parser.error('--leave-one-out measures the recipe; export from one run')
+        return leave_one_out(args)
+    run_recipe(args)
+
+
+def leave_one_out(args):
+    """The recipe once per real trial with a whole skeleton (the only ones the lifter
+    trains and tests on), that trial held out: never trained on, never used to select."""
+    from runningpose_mm.mocap.dataset_builder import whole_skeleton_trials
+    trials = [t.name for t in whole_skeleton_trials(shared_data_trials(args.shared_data))]
+    if len(trials) < 2:
+        sys.exit(f'error: leave-one-out needs two or more real whole-skeleton trials in '
+                 f'{args.shared_data}, found {trials}')
+    table = {}
+    for trial in trials:
+        run = argparse.Namespace(**{**vars(args), 'hold_out': trial,
+                                    'work_dir': osp.join(args.work_dir, f'hold_out_{trial}')})
+        table[trial] = run_recipe(run)
+    print(format_leave_one_out(table))
+    with open(osp.join(args.work_dir, 'leave_one_out.json'), 'w') as f:
+        json.dump(table, f, indent=2)
+
+
+def format_leave_one_out(table: dict) -> str:
+    """held-out trial -> results -> the Markdown table of the model card."""
+    lines = ['| held-out trial | 2D input | MPJPE | P-MPJPE | feet | forefeet L / R | epochs | '
+             'train min |', '|---|---|---|---|---|---|---|---|']
+    for trial, results in table.items():
+        for label, m in results['tests'].items():
+            lines.append(f"| {trial} | {label} | {m['MPJPE']:.1f} | {m['P-MPJPE']:.1f} | "
+                         f"{m['MPJPE/feet']:.1f} | {m['MPJPE/left_forefoot']:.1f} / "
+                         f"{m['MPJPE/right_forefoot']:.1f} | {results['epochs']} | "
+                         f"{results['train_minutes']} |")
+    return '\n'.join(lines)
+
+
+def run_recipe(args) -> dict:
+    """Train (every member), test on the held-out trial, export: the results dict."""
     seeds = [args.seed + i for i in range(args.members)]
     start = time.perf_counter()
     members = [train_member(args, seed, args.work_dir if args.members == 1 else
@@ -133,6 +181,7 @@ def main():
         from runningpose_mm.apis.released import export_released
         path = export_released(best, args.config, results)
         print(f'exported {path}')
+    return results
 
 
 def train_member(args, seed: int, work_dir: str) -> dict:

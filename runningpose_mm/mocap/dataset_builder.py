@@ -312,6 +312,14 @@ def shared_data_trials(data_dir: str) -> List[TrialSource]:
     return trials
 
 
+def whole_skeleton_trials(trials: Sequence[TrialSource]) -> List[TrialSource]:
+    """The marker trials whose map gives every runningpose19 joint (a joint its map marks
+    missing leaves the trial out of lifting datasets, see ``build_dataset``)."""
+    from .marker_map import MarkerMap
+    return [t for t in trials if t.synthetic is None and t.marker_map and
+            not MarkerMap.load(t.marker_map).missing_joints()]
+
+
 def synthetic_trials(count: int, split: str, seed: int,
                      duration_s: float = 4.0) -> List[TrialSource]:
     """``count`` synthetic runners with varied anthropometrics, speeds and styles."""

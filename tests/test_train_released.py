@@ -1,0 +1,37 @@
+"""The released lifter's recipe (tools/train_released.py), run tiny: leave-one-trial-out."""
+import json
+import os.path as osp
+import subprocess
+import sys
+
+from conftest import REPO, SHARED_DATA, shared_file
+
+
+def test_leave_one_out_never_trains_or_selects_on_the_held_out_trial(tmp_path):
+    """--leave-one-out: one run per real whole-skeleton trial (the Qualisys two; Hamner and
+    RBDS lack joints), each testing on its held-out trial only, which no training or
+    validation split holds; the table has both 2D inputs per trial."""
+    shared_file('qualisys_tindra', 'Tindra1.txt')  # skips without the shared data
+    out = subprocess.run(
+        [sys.executable, f'{REPO}/tools/train_released.py', '--leave-one-out',
+         '--shared-data', SHARED_DATA, '--synthetic', '4', '--cameras', '1',
+         '--real-cameras', '1', '--seconds', '1', '--epochs', '1',
+         '--config', f'{REPO}/configs/runningpose_tcn_27frm.py', '--work-dir', str(tmp_path)],
+        capture_output=True, text=True, timeout=600)
+    assert out.returncode == 0, out.stderr[-3000:]
+    with open(tmp_path / 'leave_one_out.json') as f:
+        table = json.load(f)
+    assert sorted(table) == ['Tindra1', 'Tindra2']
+    for trial, results in table.items():
+        assert results['hold_out'] == trial
+        assert set(results['tests']) == {'clean', 'detector-like'}
+        assert all(0 < m['MPJPE'] < 2000 for m in results['tests'].values())
+        for data in ('mixed', 'noisy'):
+            with open(osp.join(tmp_path, f'hold_out_{trial}', 'data', data,
+                               'summary.json')) as f:
+                splits = json.load(f)['splits']
+            assert splits['test']['trials'] == [trial]
+            for split in ('train', 'val'):
+                assert trial not in splits.get(split, {}).get('trials', [])
+        assert f'| {trial} | clean |' in out.stdout and f'| {trial} | detector-like |' \
+            in out.stdout
