@@ -243,11 +243,17 @@ def test_an_ensemble_is_exported_compactly_loaded_and_tested(trained, tiny_data,
     small.write_text(f"_base_ = ['{CONFIG}']\nmodel = dict(backbone=dict(stem_channels=64), "
                      "head=dict(in_channels=64))\n")
     out = str(tmp_path / 'released' / 'lifter.pth')
-    export_released(ckpts, str(small), dict(tests={}), out_path=out,
-                    shared_data=str(tmp_path / 'no_shared_data'))
+    figures = {'MPJPE': 61.25, 'P-MPJPE': 40.0, 'MPJPE/feet': 70.0,
+               'MPJPE/left_forefoot': 80.0, 'MPJPE/right_forefoot': 81.0}
+    export_released(ckpts, str(small), dict(tests={}, leave_one_out={
+        'TrialA': dict(tests={'clean': figures}, epochs=3, train_minutes=1.5)}), out_path=out,
+        shared_data=str(tmp_path / 'no_shared_data'))
     assert is_released_file(out) and not is_released_file(ckpts[-1])
     assert osp.isfile(tmp_path / 'released' / 'MODEL_CARD.md')
-    assert 'ensemble of 2 trainings' in open(tmp_path / 'released' / 'MODEL_CARD.md').read()
+    card = open(tmp_path / 'released' / 'MODEL_CARD.md').read()
+    assert 'ensemble of 2 trainings' in card
+    assert '## Leave one trial out' in card and \
+        '| TrialA | clean | 61.2 | 40.0 | 70.0 | 80.0 / 81.0 | 3 | 1.5 |' in card
     fp32_bytes = sum(v.numel() * 4 for v in torch.load(ckpts[-1], map_location='cpu',
                                                       weights_only=False)['state_dict'].values())
     assert os.path.getsize(out) < 0.7 * fp32_bytes  # two members in less than one float32

@@ -110,6 +110,9 @@ def main():
                         'each its own data draw) and release the ensemble (mean 3D)')
     parser.add_argument('--export', action='store_true',
                         help='write the best checkpoint(s) into runningpose_mm/released/')
+    parser.add_argument('--leave-one-out-results', metavar='JSON',
+                        help='with --export: the leave_one_out.json of a --leave-one-out run '
+                        'of this recipe, for the model card')
     parser.add_argument('--leave-one-out', action='store_true',
                         help='run the recipe once per real whole-skeleton trial, that trial '
                         'held out (work-dir/hold_out_<trial>), and print the table')
@@ -136,22 +139,10 @@ def leave_one_out(args):
         run = argparse.Namespace(**{**vars(args), 'hold_out': trial,
                                     'work_dir': osp.join(args.work_dir, f'hold_out_{trial}')})
         table[trial] = run_recipe(run)
+    from runningpose_mm.apis.released import format_leave_one_out
     print(format_leave_one_out(table))
     with open(osp.join(args.work_dir, 'leave_one_out.json'), 'w') as f:
         json.dump(table, f, indent=2)
-
-
-def format_leave_one_out(table: dict) -> str:
-    """held-out trial -> results -> the Markdown table of the model card."""
-    lines = ['| held-out trial | 2D input | MPJPE | P-MPJPE | feet | forefeet L / R | epochs | '
-             'train min |', '|---|---|---|---|---|---|---|---|']
-    for trial, results in table.items():
-        for label, m in results['tests'].items():
-            lines.append(f"| {trial} | {label} | {m['MPJPE']:.1f} | {m['P-MPJPE']:.1f} | "
-                         f"{m['MPJPE/feet']:.1f} | {m['MPJPE/left_forefoot']:.1f} / "
-                         f"{m['MPJPE/right_forefoot']:.1f} | {results['epochs']} | "
-                         f"{results['train_minutes']} |")
-    return '\n'.join(lines)
 
 
 def run_recipe(args) -> dict:
@@ -179,6 +170,9 @@ def run_recipe(args) -> dict:
         json.dump(results, f, indent=2)
     if args.export:
         from runningpose_mm.apis.released import export_released
+        if args.leave_one_out_results:
+            with open(args.leave_one_out_results) as f:
+                results['leave_one_out'] = json.load(f)
         path = export_released(best, args.config, results)
         print(f'exported {path}')
     return results

@@ -117,6 +117,20 @@ def export_released(checkpoint_paths: Union[str, Sequence[str]], config: str, re
     return out_path
 
 
+def format_leave_one_out(table: dict) -> str:
+    """Held-out trial -> the recipe's results (``tools/train_released.py``) -> a
+    Markdown table: each 2D input's MPJPE, P-MPJPE, feet and forefeet, epochs, minutes."""
+    lines = ['| held-out trial | 2D input | MPJPE | P-MPJPE | feet | forefeet L / R | epochs | '
+             'train min |', '|---|---|---|---|---|---|---|---|']
+    for trial, results in table.items():
+        for label, m in results['tests'].items():
+            lines.append(f"| {trial} | {label} | {m['MPJPE']:.1f} | {m['P-MPJPE']:.1f} | "
+                         f"{m['MPJPE/feet']:.1f} | {m['MPJPE/left_forefoot']:.1f} / "
+                         f"{m['MPJPE/right_forefoot']:.1f} | {results['epochs']} | "
+                         f"{results['train_minutes']} |")
+    return '\n'.join(lines)
+
+
 def write_model_card(released: dict, lifter_meta: dict, path: str) -> str:
     """The released lifter's model card (Markdown) from its recipe figures."""
     tests = released.get('tests', {})
@@ -139,6 +153,14 @@ each draws other synthetic runners, cameras and 2D noise): the 3D is the mean of
 members' 3D. One training's errors depend on its seed about as much as on the recipe
 (measured: single trainings 49-55 mm on the held-out trial, the mean of three 46 mm; on a
 real clip the mean did not make left and right bones more equal than single trainings).
+"""
+    leave_one_out = '' if not released.get('leave_one_out') else f"""
+## Leave one trial out
+
+The same recipe trained once per real whole-skeleton trial, that trial held out (never
+trained on, never used to select): `python tools/train_released.py --leave-one-out`.
+
+{format_leave_one_out(released['leave_one_out'])}
 """
     text = f"""# Released runningpose19 lifter
 
@@ -188,7 +210,7 @@ Shipped-weights check (`runningpose_mm.apis.released.held_out_check`: Tindra2 th
 `lift_clip`, these half-precision weights): MPJPE {check.get('mpjpe_mm', float('nan')):.1f} mm,
 P-MPJPE {check.get('p_mpjpe_mm', float('nan')):.1f} mm on {check.get('frames', '?')} frames;
 `tests/test_released.py` recomputes it.
-
+{leave_one_out}
 ## Known limits
 
 - One real athlete (a sprint start) is the only real whole-skeleton training data; other
