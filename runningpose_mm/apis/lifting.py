@@ -67,9 +67,11 @@ class WholeSequenceLifter:
             direct output (VideoPose3D's test-time augmentation; twice the lifting
             time). Measured with the released lifter on the held-out Tindra2 (80 views):
             MPJPE 52.3 -> 50.0 mm with clean 2D, 52.4 -> 49.9 with detector-like 2D,
-            feet 66.7 -> 63.3; but on the real treadmill clip (MediaPipe 2D) the far foot
-            came out shorter (left/right foot 11 -> 15 %, upper arm 5 -> 9 %; thigh and
-            shank 4 / 3 -> 3 / 1 %): not the default.
+            feet 66.7 -> 63.3 (the recipe's Tindra1 fold: 69.3 -> 64.0 mm). On the real
+            treadmill clip (MediaPipe 2D) it lowered the largest left/right bone
+            difference for five other trainings of the recipe (37 -> 21 %, 21 -> 14 %,
+            18 -> 15 / 13 / 12 %), but the release's far foot came out shorter (left/right
+            foot 11 -> 15 %, upper arm 5 -> 9 %): not the default for the release.
     """
 
     def __init__(self, model_cfg: dict, state_dict: Optional[dict] = None,
