@@ -145,6 +145,43 @@ def test_detector_noise_is_seeded_and_sized(rng):
     assert sizes[hips].mean() > 1.8 * np.delete(sizes, hips).mean()
 
 
+def test_far_side_limbs_get_a_constant_length_error(rng):
+    """Far-side limb segments (their end farther than its mirror joint) get a 2D length
+    error constant over the sequence, the rest of the chain moving with them; near-side
+    segments and frames where the limb is near keep their lengths."""
+    sk = runningpose19()
+    num_frames = 100
+    kp = rng.uniform(200, 800, (num_frames, 19, 2))
+    depth = np.full((num_frames, 19), 3.0)
+    far_frames = slice(0, 60)
+    for joint in ('right_elbow', 'right_wrist', 'right_knee', 'right_ankle'):
+        depth[far_frames, sk.index(joint)] = 3.3  # the right arm and knee/ankle hidden
+    config = DetectorNoiseConfig(jitter_frac=0, drift_frac=0, missing_rate=0, swap_rate=0,
+                                 offset_frac=0, hip_offset_frac=0, far_side_length_frac=0.15)
+    vis = np.ones((num_frames, 19), bool)
+    out, scores = corrupt_keypoints_2d(kp, vis, 50, np.random.default_rng(1), config,
+                                       depth=depth)
+
+    def length(x, a, b):
+        return np.linalg.norm(x[:, sk.index(b)] - x[:, sk.index(a)], axis=-1)
+
+    for a, b in (('right_shoulder', 'right_elbow'), ('right_elbow', 'right_wrist'),
+                 ('right_hip', 'right_knee'), ('right_knee', 'right_ankle')):
+        ratio = length(out, a, b) / length(kp, a, b)
+        assert np.ptp(ratio[far_frames]) < 1e-9 and abs(ratio[0] - 1) > 1e-3, (a, b)
+        np.testing.assert_allclose(ratio[60:], 1.0)  # near again: its own length
+    # the foot follows the moved ankle with its own (near-side) length and direction
+    np.testing.assert_allclose(out[:, sk.index('right_forefoot')] - out[:, sk.index(
+        'right_ankle')], kp[:, sk.index('right_forefoot')] - kp[:, sk.index('right_ankle')])
+    left = [sk.index(n) for n in sk.names if n.startswith('left_')]
+    np.testing.assert_allclose(out[:, left], kp[:, left])
+    assert (scores[far_frames, sk.index('right_wrist')] < 0.3).all()
+    # off: positions untouched
+    plain, _ = corrupt_keypoints_2d(kp, vis, 50, np.random.default_rng(1), DetectorNoiseConfig(
+        **{**vars(config), 'far_side_length_frac': 0.0}), depth=depth)
+    np.testing.assert_allclose(plain, kp)
+
+
 def test_building_from_the_shared_real_trials(tmp_path):
     """Trials whose marker set lacks joints are left out: the lifter never sees a missing
     input (inference lifts only frames with every keypoint), and a dataset that would
