@@ -119,6 +119,9 @@ def main():
     args = parser.parse_args()
     if args.members < 1:
         parser.error(f'--members must be 1 or more, got {args.members}')
+    if args.leave_one_out_results and not osp.isfile(args.leave_one_out_results):
+        parser.error(f'--leave-one-out-results {args.leave_one_out_results}: no such file '
+                     '(the leave_one_out.json a --leave-one-out run writes)')
     if args.leave_one_out:
         if args.export:
             parser.error('--leave-one-out measures the recipe; export from one run')

@@ -110,11 +110,13 @@ class WholeSequenceLifter:
             raise ValueError('chunk_frames must be >= 1')
         self.fps = None if fps is None else float(fps)
         self.meta = dict(meta or {})
-        self.flip_test = bool(flip_test)
-        self.flip_indices = list(runningpose19().flip_indices) if self.flip_test else None
-        if self.flip_test and len(self.flip_indices) != self.num_keypoints:
+        skeleton = runningpose19()
+        self.flip_indices = list(skeleton.flip_indices) \
+            if self.num_keypoints == len(skeleton.names) else None
+        if flip_test and self.flip_indices is None:
             raise ValueError(f'flip_test needs the runningpose19 keypoints, the lifter has '
                              f'{self.num_keypoints}')
+        self.flip_test = bool(flip_test)
 
     @property
     def has_trajectory(self) -> bool:

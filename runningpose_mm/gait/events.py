@@ -526,17 +526,18 @@ def detect_foot_events(joints_m: np.ndarray, rate_hz: float,
                 valid[b] else None
             if start is not None and end is not None:
                 if end - start >= min_contact_s:
-                    ic, to = _refine(t, clearance, a, b, start, end, landing, pelvis)
+                    ic, to = _refine(t, clearance, a, b, start, end, landing, extend_end=pelvis)
                     contacts.append((ic, to))
                     ics.append(ic)
                     tos.append(to)
                 continue
             if start is not None:
-                ics.append(_refine(t, clearance, a, b, start, t[b - 1], landing, pelvis)[0])
+                ics.append(_refine(t, clearance, a, b, start, t[b - 1], landing,
+                                   extend_end=pelvis)[0])
                 reason = 'toe-off at the sequence end' if b == num_frames else \
                     'toe-off in missing samples'
             elif end is not None:
-                to = _refine(t, clearance, a, b, t[a], end, landing, pelvis)[1]
+                to = _refine(t, clearance, a, b, t[a], end, landing, extend_end=pelvis)[1]
                 landed = _landing_after_start(t, speed_fraction.get(side), to - min_contact_s,
                                               ic_speed_fraction) \
                     if a == 0 and frame == 'pelvis' else None
