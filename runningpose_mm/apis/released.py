@@ -5,7 +5,8 @@ and keypoint definition they were trained on, the recipe and its held-out figure
 shipped file has one model in half precision (``state_dict``); ``export_released`` now
 writes one or more models (an ensemble, outputs averaged) compactly (int8 kernels,
 ``lifting.MEMBERS_KEY``). ``load_lifter`` reads both, as float32.
-``released/MODEL_CARD.md`` says the same for people. Its config is ``configs/runningpose_tcn_released.py``.
+``released/MODEL_CARD.md`` says the same for people. Its config is
+``configs/runningpose_tcn_released.py``.
 """
 import os
 import os.path as osp

@@ -259,7 +259,8 @@ def build_dataset(trials: Sequence[TrialSource], out_dir: str,
 
 def format_summary(summary: dict) -> str:
     """Readable table of what ``build_dataset`` wrote."""
-    lines = [f"{'trial':<24}{'split':<7}{'mocap frames':>13}{'frames@' + str(int(summary['fps'])):>11}"
+    rate = 'frames@' + str(int(summary['fps']))
+    lines = [f"{'trial':<24}{'split':<7}{'mocap frames':>13}{rate:>11}"
              f"{'cams':>6}  missing joints / worst bone CV"]
     synthetic = {}
     for name, t in summary['trials'].items():
