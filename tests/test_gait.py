@@ -122,6 +122,26 @@ def test_measures_against_the_model_definition():
     assert 'speed_mps' in treadmill.unavailable and 'speed_mps' not in treadmill.summary
 
 
+def test_lifted_3d_with_a_trajectory_keeps_it_but_times_events_pelvis_relative():
+    """events_frame='pelvis': contacts from the pelvis-relative joints (lifted feet are too
+    noisy for heights over a fixed floor), while the trajectory still gives speed and
+    step length."""
+    p = RunnerParams(speed_mps=4.0, cadence_spm=176)
+    run = synthesize_run(p, 4.0, 50)
+    pelvis = analyse_gait(run.joints_m, 50, events_frame='pelvis')
+    world = analyse_gait(run.joints_m, 50)
+    assert pelvis.events.frame == 'pelvis' and world.events.frame == 'world'
+    assert abs(pelvis.summary['speed_mps']['mean'] - 4.0) < 0.05
+    assert abs(pelvis.summary['cadence_spm'] - 176) < 1
+    for side, truth in run.contacts_s.items():
+        found = pelvis.events.feet[side].contacts_s
+        for ic, to in truth[(truth[:, 0] > 0.1) & (truth[:, 1] < 3.9)]:
+            k = np.argmin(np.abs(found[:, 0] - ic))
+            assert abs(found[k, 0] - ic) < 0.02 and abs(found[k, 1] - to) < 0.02
+    with pytest.raises(ValueError, match='events_frame'):
+        analyse_gait(run.joints_m, 50, events_frame='camera')
+
+
 def test_hamner_force_plate_contacts():
     trc = shared_file('hamner2013_subject04', 'run300_markers.trc')
     truth = contacts_from_grf(shared_file('hamner2013_subject04', 'run300_grf.mot'))
@@ -267,6 +287,7 @@ def test_report_command_on_camera_frame_3d_and_on_a_video(tmp_path):
     assert out.returncode == 0, out.stderr[-2000:]
     data = json.load(open(tmp_path / 'r' / 'gait.json'))
     assert abs(data['summary']['cadence_spm'] - 170) < 2
+    assert data['frame'] == 'pelvis'  # lifted 3D, even with its root trajectory
     from test_inferencer import make_video
     video = make_video(tmp_path / 'clip.mp4', frames=12)
     out = subprocess.run([sys.executable, tool, video, '--out', str(tmp_path / 'v'),

@@ -36,22 +36,25 @@ VIDEO_EXTENSIONS = ('.mp4', '.mov', '.avi', '.mkv', '.webm', '.m4v')
 
 
 def load_input(path, marker_map, args=None):
+    """(joints (T, 19, 3) metres z up, rate, start time, the events' frame: 'pelvis' for
+    lifted 3D, 'auto' for mocap)."""
     ext = osp.splitext(path)[1].lower()
     if ext in VIDEO_EXTENSIONS or (args.keypoints_input and ext in KEYPOINT_FILE_EXTENSIONS):
         inferencer = inferencer_from_args(args, with_2d=ext in VIDEO_EXTENSIONS)
         result = inferencer.infer(path) if ext in VIDEO_EXTENSIONS else \
             inferencer.lift_keypoints(path, args.fps, args.image_size)
         lifted = result['predictions']
-        return upright_lifted(lifted), lifted.fps, 0.0
+        return upright_lifted(lifted), lifted.fps, 0.0, 'pelvis'
     if ext == '.npz':
         with np.load(path) as data:
             if 'keypoints_3d' in data and 'fps' in data:  # tools/infer.py output
                 root = data['root'] if 'root' in data else None
-                return upright_from_camera(data['keypoints_3d'], root), float(data['fps']), 0.0
+                return upright_from_camera(data['keypoints_3d'], root), float(data['fps']), 0.0, \
+                    'pelvis'
             if 'joints_m' not in data or 'rate_hz' not in data:
                 sys.exit(f'error: {path}: an .npz input needs joints_m (T, 19, 3) and rate_hz, '
                          'or keypoints_3d and fps (tools/infer.py output)')
-            return data['joints_m'], float(data['rate_hz']), 0.0
+            return data['joints_m'], float(data['rate_hz']), 0.0, 'auto'
     if marker_map is None:
         sys.exit(f'error: {path} is a marker file: give --marker-map')
     rate = dict(rate_hz=args.rate) if args.rate else {}
@@ -68,7 +71,7 @@ def load_input(path, marker_map, args=None):
         joints = joints_from_markers(markers, MarkerMap.load(marker_map))
     for w in caught:
         print(f'note: {w.message}')
-    return joints.joints_m, joints.rate_hz, markers.metadata.get('start_time_s', 0.0)
+    return joints.joints_m, joints.rate_hz, markers.metadata.get('start_time_s', 0.0), 'auto'
 
 
 def main(argv=None):
@@ -103,8 +106,9 @@ def main(argv=None):
     if not osp.isfile(args.input):
         sys.exit(f'error: {args.input} does not exist')
     try:
-        joints, rate, start_time = load_input(args.input, args.marker_map, args)
-        analysis = analyse_gait(joints, rate)
+        joints, rate, start_time, events_frame = load_input(args.input, args.marker_map, args)
+        # lifted 3D: events pelvis-relative even with a trajectory (analyse_gait)
+        analysis = analyse_gait(joints, rate, events_frame=events_frame)
     except GaitInputError as exc:
         sys.exit(f'error: {args.input}: {exc}')
     except input_errors() as exc:

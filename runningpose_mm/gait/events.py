@@ -2,8 +2,9 @@
 
 Two frames of reference, one method underneath:
 
-**World frame** (mocap, or lifted 3D with a root trajectory; foot-clearance threshold,
-sub-frame):
+**World frame** (mocap; lifted 3D is timed pelvis-relative even with a root trajectory,
+``analyse_gait(events_frame='pelvis')``: its feet are too noisy for this; foot-clearance
+threshold, sub-frame):
 
 1. Each available foot point (ankle, forefoot) gets its own floor: the height it has when
    planted, a low percentile of its vertical position over the trial. The foot's

@@ -258,5 +258,5 @@ def gait_report_from_lifted(lifted, out_dir: str, title: str = 'Running gait rep
     """
     from .metrics import analyse_gait, upright_lifted
     joints = upright_lifted(lifted)
-    analysis = analyse_gait(joints, lifted.fps)
+    analysis = analyse_gait(joints, lifted.fps, events_frame='pelvis')
     return analysis, write_report(analysis, joints, lifted.fps, out_dir, title, source)
