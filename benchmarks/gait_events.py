@@ -208,7 +208,7 @@ def lifted_runners(args, row):
             len(ic)
     print(row(f'lifted 50 fps x{args.runners}', np.array(all_ic), np.array(all_to),
               np.array(all_ct), np.array(cad), missed))
-    print(row(f'lifted + true root, world', np.array(root_ic), np.array(root_to),
+    print(row('lifted + true root, world', np.array(root_ic), np.array(root_to),
               np.array(root_ct), np.array([np.nan]), root_missed))
 
 
