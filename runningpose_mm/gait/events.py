@@ -469,11 +469,11 @@ def detect_foot_events(joints_m: np.ndarray, rate_hz: float,
         raise ValueError(f"frame must be 'auto', 'world' or 'pelvis', got {frame!r}")
     if frame == 'auto':
         frame = 'pelvis' if is_pelvis_relative(joints_m) else 'world'
-    if toe_off_bounds_m is None:
-        toe_off_bounds_m = (0.01, 0.02) if frame == 'pelvis' else (0.0145, 0.0145)
-    if ic_speed_per_toe_raise is None:
-        ic_speed_per_toe_raise = 0.0 if frame == 'pelvis' else 3.5
     pelvis = frame == 'pelvis'
+    if toe_off_bounds_m is None:
+        toe_off_bounds_m = (0.01, 0.02) if pelvis else (0.0145, 0.0145)
+    if ic_speed_per_toe_raise is None:
+        ic_speed_per_toe_raise = 0.0 if pelvis else 3.5
     num_frames = len(joints_m)
     t = np.arange(num_frames) / rate_hz
     notes = []
@@ -484,8 +484,8 @@ def detect_foot_events(joints_m: np.ndarray, rate_hz: float,
     speed_fraction = _speed_fractions(*motion, rate_hz)
     # (each point's own, between frames: the forefoot's times toe-off in the pelvis frame)
     point_speed = _speed_fractions(*motion, rate_hz, per_point=True, between_frames=True) \
-        if frame == 'pelvis' and to_speed_fraction else {}
-    if frame == 'pelvis':
+        if pelvis and to_speed_fraction else {}
+    if pelvis:
         ground = ground_height(joints_m, rate_hz, speed_fraction=speed_fraction)
         joints_m = joints_m.copy()
         joints_m[..., 2] -= ground[:, None]
@@ -541,7 +541,7 @@ def detect_foot_events(joints_m: np.ndarray, rate_hz: float,
                 to = _refine(t, clearance, a, b, t[a], end, landing, extend_end=pelvis)[1]
                 landed = _landing_after_start(t, speed_fraction.get(side), to - min_contact_s,
                                               ic_speed_fraction) \
-                    if a == 0 and frame == 'pelvis' else None
+                    if a == 0 and pelvis else None
                 if landed is not None:
                     # the foot still moved over the ground at the first frame, and stopped
                     # in the clip: the contact began there (the rebuilt ground has nothing
@@ -561,10 +561,10 @@ def detect_foot_events(joints_m: np.ndarray, rate_hz: float,
             previous = {ic: max([to for to in tos if to < ic], default=-np.inf) for ic in ics}
             after = {ic: min([to for to in tos if to > ic], default=np.inf) for ic in ics}
             refined = {}
-            raise_m = _toe_raise(joints_m, side, down)
+            raise_m = _toe_raise(joints_m, side, down) if ic_speed_per_toe_raise else None
             for ic in ics:
                 when = _speed_initial_contact(t, speed_fraction[side], ic, ic_speed_fraction)
-                if raise_m is not None and when is not None and ic_speed_per_toe_raise:
+                if raise_m is not None and when is not None:
                     # a foot landing toes-up still rotates down onto the ground, so its
                     # points keep moving over it for longer: a higher level
                     raised = float(np.clip(np.interp(when, t, raise_m), 0.0, 0.1))

@@ -192,8 +192,8 @@ def analyse_gait(joints_m: np.ndarray, rate_hz: float, global_trajectory: Option
     if events_frame not in ('auto', 'pelvis'):
         raise ValueError(f"events_frame must be 'auto' or 'pelvis', got {events_frame!r}")
     if events is None:
-        events = detect_foot_events(
-            joints - joints[:, :1] if events_frame == 'pelvis' else joints, rate_hz)
+        events = detect_foot_events(joints - _joint(joints, 'root')[:, None]
+                                    if events_frame == 'pelvis' else joints, rate_hz)
     warnings = list(events.warnings)
     t = np.arange(len(joints)) / rate_hz
     forward = np.append(running_direction(joints), 0.0)
