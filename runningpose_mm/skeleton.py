@@ -101,6 +101,34 @@ class Skeleton:
         a = np.median(across, axis=0)
         return np.array([a[1], -a[0]]) / np.linalg.norm(a)
 
+    def scale_bones(self, joints: np.ndarray, factors: Dict[Tuple[int, int], float]
+                    ) -> np.ndarray:
+        """Another body doing the same motion: every link (parent, child) keeps its
+        direction and has its length multiplied by ``factors[(parent, child)]`` (1 when
+        absent); the root stays where it is and each joint follows its parent.
+
+        Args:
+            joints (np.ndarray): (T, K, D) joint positions.
+            factors (dict): (parent, child) index pair -> length factor.
+
+        Returns:
+            np.ndarray: (T, K, D) the rescaled joints.
+        """
+        joints = np.asarray(joints, dtype=np.float64)
+        out = joints.copy()
+        parents = self.parents
+        done = parents < 0
+        while not done.all():
+            ready = np.flatnonzero(~done & done[np.maximum(parents, 0)] & (parents >= 0))
+            if not len(ready):
+                raise ValueError('the links do not form a tree rooted at one joint')
+            for child in ready:
+                parent = parents[child]
+                bone = joints[:, child] - joints[:, parent]
+                out[:, child] = out[:, parent] + factors.get((parent, child), 1.0) * bone
+                done[child] = True
+        return out
+
     def bone_lengths(self, joints: np.ndarray) -> Dict[str, np.ndarray]:
         """Length of every link per frame.
 

@@ -222,3 +222,59 @@ def test_building_from_the_shared_real_trials(tmp_path):
     with pytest.raises(ValueError, match=r'old.npz: 4 rows lack joints \(left_knee\); the '
                                          'lifter takes only frames with every joint'):
         RunningPoseDataset(ann_file=str(tmp_path / 'old.npz'), seq_len=27)
+
+
+def test_each_view_of_a_real_trial_films_its_own_body(tmp_path):
+    """``body_scale_sd``: every camera view of a marker trial in the train split gets the
+    athlete's motion on a body with other segment lengths (mirrored segments alike), the
+    2D the projection of that body; synthetic runners and the views' cameras and noise
+    stay those of the unscaled dataset."""
+    shared_file('qualisys_tindra', 'Tindra1.txt')
+    sk = runningpose19()
+    trials = [t for t in shared_data_trials(SHARED_DATA) if t.name == 'Tindra1'] + \
+        synthetic_trials(1, 'train', seed=0, duration_s=2.0)
+    built = {}
+    for tag, sd in (('own', (0.0, 0.0)), ('scaled', (0.08, 0.05))):
+        build_dataset(trials, str(tmp_path / tag), BuildConfig(
+            fps=50, cameras_per_trial=3, noise=DetectorNoiseConfig(), noise_fraction=0.5,
+            body_scale_sd=sd), progress=False)
+        built[tag] = np.load(tmp_path / tag / 'train.npz')
+    own, scaled = built['own'], built['scaled']
+    seqs = json.loads(str(own['sequences_json']))
+    assert json.loads(str(scaled['sequences_json'])) == seqs  # the same cameras
+    synthetic = [i for i, s in enumerate(seqs) if s['trial'] != 'Tindra1']
+    for name in ('keypoints_2d', 'keypoints_3d'):
+        assert np.array_equal(*(b[name][np.isin(b['sequence_index'], synthetic)]
+                                for b in (own, scaled)))
+    ratios = []
+    for seq in range(len(seqs)):
+        if seq in synthetic:
+            continue
+        rows_own = own['sequence_index'] == seq
+        rows_scaled = scaled['sequence_index'] == seq
+        frames = np.intersect1d(own['frame_index'][rows_own], scaled['frame_index'][rows_scaled])
+        assert len(frames) > 40
+        a = own['keypoints_3d'][rows_own][np.isin(own['frame_index'][rows_own], frames)]
+        b = scaled['keypoints_3d'][rows_scaled][np.isin(scaled['frame_index'][rows_scaled],
+                                                        frames)]
+        la, lb = sk.bone_lengths(a), sk.bone_lengths(b)
+        ratio = {k: np.median(lb[k] / la[k]) for k in la}
+        # a segment keeps one factor over the whole view, and its mirror image the same
+        for k in la:
+            assert np.allclose(lb[k] / la[k], ratio[k], atol=1e-4), k
+        for p, c in sk.links:
+            mirror = f'{sk.names[sk.flip_indices[p]]}-{sk.names[sk.flip_indices[c]]}'
+            assert ratio[f'{sk.names[p]}-{sk.names[c]}'] == pytest.approx(ratio[mirror],
+                                                                          abs=1e-4)
+        # the 2D is the projection of the new body
+        cam = seqs[seq]['camera']
+        f, c = np.array(cam['f']).ravel(), np.array(cam['c']).ravel()
+        proj = b[..., :2] / b[..., 2:] * f + c
+        twod = scaled['keypoints_2d'][rows_scaled][np.isin(scaled['frame_index'][rows_scaled],
+                                                           frames)]
+        clean = (scaled['keypoints_2d_visible'][rows_scaled] == 1).all()
+        if clean:
+            assert np.abs(twod - proj).max() < 0.5
+        ratios.append(ratio['left_knee-left_ankle'])
+    # bodies differ from view to view (SD 8 % x 5 %: factors spread by several per cent)
+    assert np.std(ratios) > 0.03 and 0.85 < np.mean(ratios) < 1.15

@@ -8,7 +8,8 @@
    skeleton (trials lacking joints would teach 2D inputs with holes that detectors never
    produce), through ``--real-cameras`` virtual cameras each, plus ``--synthetic``
    synthetic runners through ``--cameras`` cameras; half of all views with detector-like
-   2D. Validation: synthetic runners only (checkpoints are never selected on a real
+   2D; with ``--body-scale`` each view of a real trial films the athlete's motion on a
+   body of its own (segment lengths varied, as the synthetic runners' are). Validation: synthetic runners only (checkpoints are never selected on a real
    trial). With ``--hold-out TRIAL`` that trial is the test set (clean and detector-like
    2D), never trained on.
 2. Training (configs/runningpose_tcn_released.py, MMEngine Runner): ``--epochs`` epochs,
@@ -73,6 +74,7 @@ def build(args, data_dir):
         config = BuildConfig(fps=50.0, cameras_per_trial=args.cameras,
                              rig=VirtualRigConfig(distance_m=tuple(args.camera_distance)),
                              noise=DetectorNoiseConfig(), noise_fraction=fraction,
+                             body_scale_sd=tuple(args.body_scale),
                              noise_splits=('train', 'val') if name == 'mixed' else
                              ('train', 'val', 'test'), seed=args.seed)
         summaries[name] = build_dataset(use, out, config, progress=False)
@@ -104,6 +106,12 @@ def main():
                         default=list(VirtualRigConfig.distance_m),
                         help='virtual cameras this many metres from the runner (default: '
                         'VirtualRigConfig)')
+    parser.add_argument('--body-scale', type=float, nargs=2, metavar=('SEGMENT_SD', 'BODY_SD'),
+                        default=list(BuildConfig.body_scale_sd),
+                        help='each virtual camera of a real trial films the athlete with '
+                        'segments this much longer or shorter (SD of a length factor per '
+                        'segment, and of one for the whole body; default: the athlete as '
+                        'recorded)')
     parser.add_argument('--seed', type=int, default=0, help='seed of runners, cameras and noise')
     parser.add_argument('--members', type=int, default=1,
                         help='train the recipe this many times (seeds --seed, --seed + 1, ...; '

@@ -88,6 +88,11 @@ class BuildConfig:
             stay clean), so one dataset teaches both.
         noise_splits (tuple): the splits whose views may get ``noise``.
         seed (int): seed of cameras and noise.
+        body_scale_sd (tuple): (per segment, whole body) standard deviations of the
+            length factors that give each view of a marker trial in the train split its
+            own body (``sample_body_scale``; the mirrored segments share a factor): one
+            athlete's motion on many bodies, as the synthetic runners' proportions vary.
+            (0, 0): the athlete's own body in every view.
         max_gap_frames (int): marker gaps filled up to this length (at the mocap rate).
         min_frames_in_view (int): a virtual camera must see the whole runner for this
             many consecutive frames (else it is redrawn, up to ``camera_retries`` times).
@@ -100,6 +105,7 @@ class BuildConfig:
     noise_fraction: float = 1.0
     noise_splits: Tuple[str, ...] = SPLITS
     seed: int = 0
+    body_scale_sd: Tuple[float, float] = (0.0, 0.0)
     max_gap_frames: int = 10
     min_frames_in_view: int = 50
     camera_retries: int = 20
@@ -121,6 +127,23 @@ def project_sequence(joints_world: np.ndarray, visible: np.ndarray, camera: Came
     vis3d = visible & np.isfinite(cam3d).all(axis=-1)
     vis2d = vis3d & in_front & inside
     return cam3d, kp2d, vis3d, vis2d
+
+
+def sample_body_scale(skeleton, rng, segment_sd: float, body_sd: float
+                      ) -> Dict[Tuple[int, int], float]:
+    """Length factors for ``Skeleton.scale_bones``: a whole-body factor times one factor per
+    segment, the same for a segment and its mirror image (people are nearly symmetric),
+    each drawn from a normal distribution clipped at two standard deviations."""
+    def draw(sd):
+        return float(np.clip(rng.normal(1.0, sd), 1 - 2 * sd, 1 + 2 * sd)) if sd else 1.0
+
+    body = draw(body_sd)
+    factors = {}
+    flip = skeleton.flip_indices
+    for parent, child in skeleton.links:
+        mirror = (flip[parent], flip[child])
+        factors[(parent, child)] = factors.get(mirror) or body * draw(segment_sd)
+    return factors
 
 
 def select_camera_views(joints, visible, config: BuildConfig, rng, trial_name: str,
@@ -181,12 +204,16 @@ def build_dataset(trials: Sequence[TrialSource], out_dir: str,
         raise ValueError(f'trial names must be unique: {names}')
     os.makedirs(out_dir, exist_ok=True)
     rng = np.random.default_rng(config.seed)
+    # bodies from a stream of their own: the cameras and noise stay those of the same seed
+    # without body scaling, so the two datasets differ in the bodies only
+    body_rng = np.random.default_rng([config.seed, 1])
     skeleton = runningpose19()
     rows = {s: dict(k3=[], v3=[], k2=[], v2=[], seq=[], frame=[]) for s in SPLITS}
     sequences = {s: [] for s in SPLITS}
     summary = dict(fps=config.fps, trials={}, splits={},
                    noise=None if config.noise is None else vars(config.noise),
-                   noise_fraction=config.noise_fraction, skipped_incomplete_2d=[])
+                   noise_fraction=config.noise_fraction,
+                   body_scale_sd=list(config.body_scale_sd), skipped_incomplete_2d=[])
     skipped = summary['skipped_incomplete_2d']
     # disable=None: no bar when the output is not a terminal (a log file)
     bar = tqdm(trials, desc='building RunningPose dataset', unit='trial',
@@ -216,15 +243,30 @@ def build_dataset(trials: Sequence[TrialSource], out_dir: str,
             [skeleton.names[j] for j in np.flatnonzero(~visible.any(axis=0))],
             bone_length_cv={k: float(np.nanstd(v) / np.nanmean(v)) for k, v in bones.items()
                             if np.isfinite(v).any()})
+        scale_bodies = trial.synthetic is None and trial.split == 'train' and \
+            any(config.body_scale_sd)
         for camera, frames in views:
             camera.fps = config.fps
-            cam3d, kp2d, vis3d, vis2d = project_sequence(joints[frames], visible[frames],
-                                                         camera)
+            body = joints[frames]
+            if scale_bodies:
+                body = skeleton.scale_bones(
+                    body, sample_body_scale(skeleton, body_rng, *config.body_scale_sd))
+            cam3d, kp2d, vis3d, vis2d = project_sequence(body, visible[frames], camera)
+            inside = np.all(vis3d & vis2d, axis=1)
             if config.noise is not None and trial.split in config.noise_splits and \
                     rng.random() < config.noise_fraction:
                 kp2d, scores = corrupt_keypoints_2d(kp2d, vis2d, config.fps, rng, config.noise,
                                                     depth=cam3d[..., 2])
                 vis2d = scores
+            if not inside.all():
+                # the camera was chosen for the athlete's own body: a scaled body may leave
+                # the image; keep its longest run of frames wholly inside (cut after the
+                # noise, whose draws then stay those of the unscaled dataset)
+                start, stop = max(gap_runs(inside) or [(0, 0)], key=lambda r: r[1] - r[0])
+                if stop - start < 2:
+                    continue
+                frames = slice(frames.start + start, frames.start + stop)
+                cam3d, kp2d, vis3d, vis2d = (a[start:stop] for a in (cam3d, kp2d, vis3d, vis2d))
             seq_id = len(sequences[trial.split])
             sequences[trial.split].append(dict(
                 name=f'{trial.name}__{camera.name}', trial=trial.name, subject=trial.subject,
