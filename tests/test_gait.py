@@ -212,6 +212,50 @@ def test_report_files(tmp_path):
     assert mpimg.imread(paths['angles']).std() > 0.01
 
 
+def test_cycle_curves_give_the_foot_angle_the_steps_report():
+    """The report's foot curve is the foot's angle from flat (its mid-stance pitch), the
+    quantity of ``foot_angle_at_contact_deg``: a source whose foot points sit elsewhere
+    on the foot (another pitch when flat) draws the same curve."""
+    from runningpose_mm.gait.metrics import sagittal_angles
+    from runningpose_mm.gait.report import cycle_curves
+    run = synthesize_run(RunnerParams(strike='rearfoot'), 4.0, 100)
+    analysis = analyse_gait(run.joints_m, 100)
+    curves = cycle_curves(run.joints_m, 100, analysis)
+    for side in ('left', 'right'):
+        foot = curves['foot_angle'][side]
+        assert len(foot) >= 2
+        at_contact = [s['foot_angle_at_contact_deg'] for s in analysis.steps
+                      if s['side'] == side]
+        assert np.mean(foot[:, 0]) == pytest.approx(np.nanmean(at_contact), abs=1.5)
+        assert np.mean(foot[:, 0]) > 8  # a rearfoot strike: toes up at contact
+        toe_off = np.mean(curves['toe_off_pct'][side])
+        mid = foot[:, int(toe_off / 3):int(2 * toe_off / 3) + 1]
+        assert np.abs(np.median(mid, axis=1)).max() < 1.5  # flat in mid-stance
+    # a forefoot point 3 cm higher on the foot (another marker set): the ankle -> forefoot
+    # line is pitched 12 deg more toes-up throughout, the curve stays
+    forward = np.asarray(analysis.extras['forward'], float)
+    axis = np.cross(forward, [0.0, 0.0, 1.0])
+    axis /= np.linalg.norm(axis)
+    theta = np.radians(12.0)
+    higher = run.joints_m.copy()
+    for side in ('left', 'right'):
+        ankle, fore = SK.index(f'{side}_ankle'), SK.index(f'{side}_forefoot')
+        v = higher[:, fore] - higher[:, ankle]
+        # Rodrigues: v turned by theta about the lateral axis (toes up)
+        v = v * np.cos(theta) + np.cross(axis, v) * np.sin(theta) + \
+            np.outer(v @ axis, axis) * (1 - np.cos(theta))
+        higher[:, fore] = higher[:, ankle] + v
+    moved_analysis = analyse_gait(higher, 100)
+    moved = cycle_curves(higher, 100, moved_analysis)
+    turned = sagittal_angles(higher, 'left', forward)['foot_pitch'] - \
+        sagittal_angles(run.joints_m, 'left', forward)['foot_pitch']
+    assert np.nanmedian(turned) == pytest.approx(12.0, abs=0.5)
+    for side in ('left', 'right'):
+        n = min(len(moved['foot_angle'][side]), len(curves['foot_angle'][side]))
+        assert np.abs(moved['foot_angle'][side][:n].mean(axis=0) -
+                      curves['foot_angle'][side][:n].mean(axis=0)).max() < 2
+
+
 def test_too_short_for_a_stride_is_partial_not_fabricated():
     run = synthesize_run(RunnerParams(), 0.45, 100)
     analysis = analyse_gait(run.joints_m, 100)

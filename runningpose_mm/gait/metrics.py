@@ -334,6 +334,17 @@ def sagittal_angles(joints: np.ndarray, side: str, forward: np.ndarray) -> Dict[
                 foot_pitch=np.degrees(np.arctan2(foot[:, 2], foot @ forward)))
 
 
+def foot_flat_pitch(pitch: np.ndarray, stance: np.ndarray) -> float:
+    """The foot's pitch when flat: the median over the middle third of a stance (frames
+    ``stance``). Foot angles are given relative to it (0 = foot flat, + = toes up)
+    because the absolute pitch of the ankle -> forefoot line depends on where a source
+    puts those points: in mid-stance it is -6 deg on the RBDS markers, -25 on Hamner's
+    and on the Qualisys trials, -20 on the synthetic runner and -50 to -53 in the
+    released lifter's 3D of the real treadmill clip (MediaPipe 2D)."""
+    mid = pitch[stance][len(pitch[stance]) // 3:2 * len(pitch[stance]) // 3 + 1]
+    return float(np.nanmedian(mid)) if np.isfinite(mid).any() else np.nan
+
+
 def _posture_measures(joints, t, side, ic, to, forward, unavailable) -> dict:
     out = {}
     names = {n: _joint(joints, f'{side}_{n}') for n in ('hip', 'knee', 'ankle', 'forefoot')}
@@ -343,8 +354,7 @@ def _posture_measures(joints, t, side, ic, to, forward, unavailable) -> dict:
     if have['ankle'] and have['forefoot']:
         pitch = angles['foot_pitch']
         at_ic = _interp(t, pitch, [ic])[0]
-        mid = pitch[stance][len(pitch[stance]) // 3:2 * len(pitch[stance]) // 3 + 1]
-        angle = float(at_ic - np.nanmedian(mid)) if len(mid) else np.nan
+        angle = float(at_ic - foot_flat_pitch(pitch, stance))
         out['foot_angle_at_contact_deg'] = angle
         out['foot_strike'] = '' if not np.isfinite(angle) else \
             'rearfoot' if angle > 8 else 'forefoot' if angle < -1.6 else 'midfoot'

@@ -40,8 +40,9 @@ def cycle_curves(joints: np.ndarray, rate_hz: float, analysis: GaitAnalysis,
                  points: int = 101) -> Dict[str, Dict[str, np.ndarray]]:
     """Joint angles over the normalised gait cycle (initial contact to the next of the same
     foot, over the strides ``analyse_gait`` measured), per side: (strides, points) arrays
-    of knee flexion, hip flexion and foot pitch."""
-    from .metrics import _interp, sagittal_angles
+    of knee flexion, hip flexion and foot angle (the foot's pitch relative to its pitch in
+    that stride's mid-stance, as ``foot_angle_at_contact_deg``: 0 = foot flat)."""
+    from .metrics import _interp, foot_flat_pitch, sagittal_angles
     t = np.arange(len(joints)) / rate_hz
     forward = np.asarray(analysis.extras['forward'])
     curves = {}
@@ -50,9 +51,12 @@ def cycle_curves(joints: np.ndarray, rate_hz: float, analysis: GaitAnalysis,
     for side in analysis.events.feet:
         angles = sagittal_angles(joints, side, forward)
         own = [(a, to, b) for s, a, to, b in strides if s == side]
-        for name in ('knee_flexion', 'hip_flexion', 'foot_pitch'):
-            curves_side = [_interp(t, angles[name], np.linspace(a, b, points))
-                           for a, _, b in own]
+        flat = [foot_flat_pitch(angles['foot_pitch'], (t >= a) & (t <= to)) for a, to, _ in own]
+        for name, source, offsets in (('knee_flexion', 'knee_flexion', [0.0] * len(own)),
+                                      ('hip_flexion', 'hip_flexion', [0.0] * len(own)),
+                                      ('foot_angle', 'foot_pitch', flat)):
+            curves_side = [_interp(t, angles[source], np.linspace(a, b, points)) - offset
+                           for (a, _, b), offset in zip(own, offsets)]
             curves_side = [c for c in curves_side if np.isfinite(c).all()]
             curves.setdefault(name, {})[side] = np.array(curves_side).reshape(-1, points)
         curves.setdefault('toe_off_pct', {})[side] = np.array([
@@ -75,7 +79,7 @@ def make_plots(joints: np.ndarray, rate_hz: float, analysis: GaitAnalysis,
     plots = {}
     curves = cycle_curves(joints, rate_hz, analysis)
     titles = dict(knee_flexion='Knee flexion (deg)', hip_flexion='Hip flexion (deg, + = forward)',
-                  foot_pitch='Foot pitch (deg, + = toes up)')
+                  foot_angle='Foot angle (deg, 0 = flat, + = toes up)')
     fig, axes = plt.subplots(1, 3, figsize=(13, 3.6))
     for ax, (name, title) in zip(axes, titles.items()):
         for side in ('left', 'right'):
@@ -97,8 +101,8 @@ def make_plots(joints: np.ndarray, rate_hz: float, analysis: GaitAnalysis,
         else:
             ax.text(0.5, 0.5, 'not available\n(joints missing)', ha='center', va='center',
                     transform=ax.transAxes)
-    fig.suptitle('Joint angles over the gait cycle: mean +/- SD per side '
-                 '(0 % = initial contact, dashed = toe-off)', fontsize=10)
+    fig.suptitle('Joint angles over the gait cycle: mean +/- SD per side; foot angle from '
+                 'its mid-stance pitch (0 % = initial contact, dashed = toe-off)', fontsize=10)
     plots['angles'] = _figure_png(fig)
     plt.close(fig)
 
