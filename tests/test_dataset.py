@@ -278,3 +278,6 @@ def test_each_view_of_a_real_trial_films_its_own_body(tmp_path):
         ratios.append(ratio['left_knee-left_ankle'])
     # bodies differ from view to view (SD 8 % x 5 %: factors spread by several per cent)
     assert np.std(ratios) > 0.03 and 0.85 < np.mean(ratios) < 1.15
+    with pytest.raises(ValueError, match='body_scale_sd must be two standard deviations'):
+        build_dataset(trials, str(tmp_path / 'bad'), BuildConfig(body_scale_sd=(0.6, 0.0)),
+                      progress=False)

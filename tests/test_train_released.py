@@ -35,3 +35,11 @@ def test_leave_one_out_never_trains_or_selects_on_the_held_out_trial(tmp_path):
                 assert trial not in splits.get(split, {}).get('trials', [])
         assert f'| {trial} | clean |' in out.stdout and f'| {trial} | detector-like |' \
             in out.stdout
+
+
+def test_a_body_scale_that_could_flip_segments_is_refused(tmp_path):
+    out = subprocess.run(
+        [sys.executable, f'{REPO}/tools/train_released.py', '--body-scale', '0.6', '0',
+         '--work-dir', str(tmp_path)], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 2 and 'Traceback' not in out.stderr
+    assert '--body-scale takes two standard deviations between 0 and 0.2' in out.stderr

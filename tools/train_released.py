@@ -125,6 +125,9 @@ def main():
                         help='run the recipe once per real whole-skeleton trial, that trial '
                         'held out (work-dir/hold_out_<trial>), and print the table')
     args = parser.parse_args()
+    if not all(0 <= sd <= 0.2 for sd in args.body_scale):
+        parser.error(f'--body-scale takes two standard deviations between 0 and 0.2 (e.g. '
+                     f'0.06 0.04), got {" ".join(map(str, args.body_scale))}')
     if args.members < 1:
         parser.error(f'--members must be 1 or more, got {args.members}')
     if args.leave_one_out_results and not osp.isfile(args.leave_one_out_results):

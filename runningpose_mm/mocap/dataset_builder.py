@@ -202,6 +202,9 @@ def build_dataset(trials: Sequence[TrialSource], out_dir: str,
     names = [t.name for t in trials]
     if len(set(names)) != len(names):
         raise ValueError(f'trial names must be unique: {names}')
+    if len(config.body_scale_sd) != 2 or not all(0 <= sd <= 0.2 for sd in config.body_scale_sd):
+        raise ValueError('body_scale_sd must be two standard deviations (per segment, whole '
+                         f'body) between 0 and 0.2, got {tuple(config.body_scale_sd)}')
     os.makedirs(out_dir, exist_ok=True)
     rng = np.random.default_rng(config.seed)
     # bodies from a stream of their own: the cameras and noise stay those of the same seed
