@@ -9,9 +9,10 @@
    produce), through ``--real-cameras`` virtual cameras each, plus ``--synthetic``
    synthetic runners through ``--cameras`` cameras; half of all views with detector-like
    2D; with ``--body-scale`` each view of a real trial films the athlete's motion on a
-   body of its own (segment lengths varied, as the synthetic runners' are). Validation: synthetic runners only (checkpoints are never selected on a real
-   trial). With ``--hold-out TRIAL`` that trial is the test set (clean and detector-like
-   2D), never trained on.
+   body of its own (segment lengths varied, as the synthetic runners' are). Validation:
+   synthetic runners only (checkpoints are never selected on a real trial). With
+   ``--hold-out TRIAL`` that trial is the test set (clean and detector-like 2D), never
+   trained on.
 2. Training (configs/runningpose_tcn_released.py, MMEngine Runner): ``--epochs`` epochs,
    or as many as fit in ``--minutes`` (an epoch timed on a tenth of the windows; the count
    then depends on the machine and its load); the learning rate decays tenfold over them.
