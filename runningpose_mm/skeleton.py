@@ -101,15 +101,17 @@ class Skeleton:
         a = np.median(across, axis=0)
         return np.array([a[1], -a[0]]) / np.linalg.norm(a)
 
-    def scale_bones(self, joints: np.ndarray, factors: Dict[Tuple[int, int], float]
+    def scale_bones(self, joints: np.ndarray, factors: Dict[Tuple[int, int], object]
                     ) -> np.ndarray:
         """Another body doing the same motion: every link (parent, child) keeps its
         direction and has its length multiplied by ``factors[(parent, child)]`` (1 when
-        absent); the root stays where it is and each joint follows its parent.
+        absent); the root stays where it is and each joint follows its parent. A joint
+        whose parent is missing (NaN) stays where it was.
 
         Args:
-            joints (np.ndarray): (T, K, D) joint positions.
-            factors (dict): (parent, child) index pair -> length factor.
+            joints (np.ndarray): (T, K, D) joint positions (3D or 2D).
+            factors (dict): (parent, child) index pair -> length factor, one number or
+                (T,) per frame.
 
         Returns:
             np.ndarray: (T, K, D) the rescaled joints.
@@ -124,8 +126,10 @@ class Skeleton:
                 raise ValueError('the links do not form a tree rooted at one joint')
             for child in ready:
                 parent = parents[child]
-                bone = joints[:, child] - joints[:, parent]
-                out[:, child] = out[:, parent] + factors.get((parent, child), 1.0) * bone
+                factor = np.asarray(factors.get((parent, child), 1.0), dtype=np.float64)
+                moved = out[:, parent] + factor.reshape(-1, 1) * \
+                    (joints[:, child] - joints[:, parent])
+                out[:, child] = np.where(np.isfinite(moved), moved, joints[:, child])
                 done[child] = True
         return out
 

@@ -149,18 +149,16 @@ _LIMB_SEGMENTS = (('shoulder', 'elbow'), ('elbow', 'wrist'), ('hip', 'knee'),
 def _far_side_lengths(keypoints, far, rng, sd):
     """Each segment whose end is far side (per frame) gets a 2D length error that is
     constant over the sequence (factor 1 + N(0, sd), within 0.7-1.3); the rest of the
-    chain follows its parent, so an error in the upper arm moves the wrist too."""
+    chain follows its parent (``Skeleton.scale_bones``), so an error in the upper arm
+    moves the wrist too."""
     skeleton = runningpose19()
-    out = keypoints.copy()
+    factors = {}
     for side in ('left', 'right'):
         for parent, child in _LIMB_SEGMENTS:
             p, c = skeleton.index(f'{side}_{parent}'), skeleton.index(f'{side}_{child}')
             factor = float(np.clip(1 + rng.normal(0, sd), 0.7, 1.3))
-            # the parent may have moved already: keep the segment's vector, rescaled
-            vector = keypoints[:, c] - keypoints[:, p]
-            moved = out[:, p] + np.where(far[:, c, None], factor, 1.0) * vector
-            out[:, c] = np.where(np.isfinite(moved), moved, keypoints[:, c])
-    return out
+            factors[(p, c)] = np.where(far[:, c], factor, 1.0)
+    return skeleton.scale_bones(keypoints, factors)
 
 
 def _smooth_noise(rng, num_frames, num_joints, window):
