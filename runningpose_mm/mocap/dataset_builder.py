@@ -15,7 +15,7 @@ import numpy as np
 
 from .cameras import Camera, VirtualRigConfig, sample_virtual_cameras
 from .corruption import DetectorNoiseConfig, corrupt_keypoints_2d
-from .timeseries import gap_runs, resample_in_time
+from .timeseries import longest_run, resample_in_time
 from .marker_map import JointData, MarkerMap, joints_from_markers
 from .readers import read_markers
 from .synthetic import RunnerParams, synthesize_run
@@ -163,12 +163,9 @@ def select_camera_views(joints, visible, config: BuildConfig, rng, trial_name: s
             camera = fixed[0] if fixed else sample_virtual_cameras(joints, 1, rng,
                                                                    config.rig)[0]
             _, _, vis3d, vis2d = project_sequence(joints, visible, camera)
-            whole = np.all(vis3d & vis2d, axis=1)
-            runs = gap_runs(whole)
-            if runs:
-                start, stop = max(runs, key=lambda r: r[1] - r[0])
-                if best is None or stop - start > best[1].stop - best[1].start:
-                    best = (camera, slice(int(start), int(stop)))
+            start, stop = longest_run(np.all(vis3d & vis2d, axis=1))
+            if stop > start and (best is None or stop - start > best[1].stop - best[1].start):
+                best = (camera, slice(int(start), int(stop)))
             if best and best[1].stop - best[1].start >= min(config.min_frames_in_view,
                                                             len(joints)):
                 break
@@ -265,7 +262,7 @@ def build_dataset(trials: Sequence[TrialSource], out_dir: str,
                 # the camera was chosen for the athlete's own body: a scaled body may leave
                 # the image; keep its longest run of frames wholly inside (cut after the
                 # noise, whose draws then stay those of the unscaled dataset)
-                start, stop = max(gap_runs(inside) or [(0, 0)], key=lambda r: r[1] - r[0])
+                start, stop = longest_run(inside)
                 if stop - start < 2:
                     continue
                 frames = slice(frames.start + start, frames.start + stop)

@@ -11,6 +11,12 @@ def gap_runs(missing: np.ndarray):
     return list(zip(edges[::2], edges[1::2]))
 
 
+def longest_run(mask: np.ndarray):
+    """The longest run of True in a 1-D bool array as (start, stop) (stop exclusive; the
+    first of equally long runs), or (0, 0) when there is none."""
+    return max(gap_runs(mask) or [(0, 0)], key=lambda r: r[1] - r[0])
+
+
 def fill_short_gaps(values: np.ndarray, max_gap_frames: int,
                     method: str = 'cubic') -> np.ndarray:
     """Fill interior NaN gaps of at most ``max_gap_frames`` samples along axis 0.
