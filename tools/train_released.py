@@ -42,7 +42,8 @@ from runningpose_mm.apis.runner import best_checkpoint, build_runner  # noqa: E4
 from runningpose_mm.evaluation import format_error_table  # noqa: E402
 from runningpose_mm.mocap.cameras import VirtualRigConfig  # noqa: E402
 from runningpose_mm.mocap.corruption import DetectorNoiseConfig  # noqa: E402
-from runningpose_mm.mocap.dataset_builder import (BuildConfig, build_dataset,  # noqa: E402
+from runningpose_mm.mocap.dataset_builder import (BODY_SCALE_SD_MAX, BuildConfig,  # noqa: E402
+                                                  build_dataset, valid_body_scale_sd,
                                                   format_summary, shared_data_trials,
                                                   synthetic_trials)
 
@@ -126,9 +127,10 @@ def main():
                         help='run the recipe once per real whole-skeleton trial, that trial '
                         'held out (work-dir/hold_out_<trial>), and print the table')
     args = parser.parse_args()
-    if not all(0 <= sd <= 0.2 for sd in args.body_scale):
-        parser.error(f'--body-scale takes two standard deviations between 0 and 0.2 (e.g. '
-                     f'0.06 0.04), got {" ".join(map(str, args.body_scale))}')
+    if not valid_body_scale_sd(args.body_scale):
+        parser.error(f'--body-scale takes two standard deviations between 0 and '
+                     f'{BODY_SCALE_SD_MAX} (e.g. 0.06 0.04), got '
+                     f'{" ".join(map(str, args.body_scale))}')
     if args.members < 1:
         parser.error(f'--members must be 1 or more, got {args.members}')
     if args.leave_one_out_results and not osp.isfile(args.leave_one_out_results):

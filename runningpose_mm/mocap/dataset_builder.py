@@ -129,6 +129,16 @@ def project_sequence(joints_world: np.ndarray, visible: np.ndarray, camera: Came
     return cam3d, kp2d, vis3d, vis2d
 
 
+#: largest body-scale standard deviation: factors are clipped at two of them, so every
+#: segment keeps at least 60 % of its length
+BODY_SCALE_SD_MAX = 0.2
+
+
+def valid_body_scale_sd(sd) -> bool:
+    """``BuildConfig.body_scale_sd``: two standard deviations within 0-BODY_SCALE_SD_MAX."""
+    return len(sd) == 2 and all(0 <= v <= BODY_SCALE_SD_MAX for v in sd)
+
+
 def sample_body_scale(skeleton, rng, segment_sd: float, body_sd: float
                       ) -> Dict[Tuple[int, int], float]:
     """Length factors for ``Skeleton.scale_bones``: a whole-body factor times one factor per
@@ -199,9 +209,10 @@ def build_dataset(trials: Sequence[TrialSource], out_dir: str,
     names = [t.name for t in trials]
     if len(set(names)) != len(names):
         raise ValueError(f'trial names must be unique: {names}')
-    if len(config.body_scale_sd) != 2 or not all(0 <= sd <= 0.2 for sd in config.body_scale_sd):
+    if not valid_body_scale_sd(config.body_scale_sd):
         raise ValueError('body_scale_sd must be two standard deviations (per segment, whole '
-                         f'body) between 0 and 0.2, got {tuple(config.body_scale_sd)}')
+                         f'body) between 0 and {BODY_SCALE_SD_MAX}, got '
+                         f'{tuple(config.body_scale_sd)}')
     os.makedirs(out_dir, exist_ok=True)
     rng = np.random.default_rng(config.seed)
     # bodies from a stream of their own: the cameras and noise stay those of the same seed
