@@ -64,6 +64,27 @@ def errors(found: dict, truth: dict, duration: float, tolerance=0.15):
     return np.array(ic), np.array(to), np.array(ct)
 
 
+class SyntheticTally:
+    """One table row's errors over synthetic 4-s runs: events against the runs' true
+    contacts, contacts wholly inside a clip but not found counted as missed."""
+
+    def __init__(self):
+        self.ic, self.to, self.ct, self.cad, self.missed = [], [], [], [], 0
+
+    def add(self, events, truth: dict, rate: float, cadence_err: float = np.nan):
+        found = {s: f.contacts_s for s, f in events.feet.items()}
+        ic, to, ct = errors(found, truth, 4.0 - 1 / rate)
+        self.ic += list(ic)
+        self.to += list(to)
+        self.ct += list(ct)
+        self.cad.append(cadence_err)
+        self.missed += sum(len(c[c[:, 1] < 4.0 - 0.02]) for c in truth.values()) - len(ic)
+
+    def row(self, name: str) -> str:
+        return row(name, np.array(self.ic), np.array(self.to), np.array(self.ct),
+                   np.array(self.cad), self.missed)
+
+
 def row(name, ic, to, ct, cadence_err, n_missed=0):
     ms = lambda x: f'{1000 * np.mean(np.abs(x)):6.1f} ({1000 * np.mean(x):+6.1f})'  # noqa: E731
     return (f'{name:<30}{ms(ic):>18}{ms(to):>18}{ms(ct):>18}'
@@ -87,24 +108,17 @@ def main():
     for frame in ('world', 'pelvis'):
         for rate in (25.0, 50.0, 100.0, 250.0):
             rng = np.random.default_rng(args.seed)
-            all_ic, all_to, all_ct, cad, missed = [], [], [], [], 0
+            tally = SyntheticTally()
             for _ in range(args.runners):
                 params = sample_runner_params(rng)
                 run = synthesize_run(params, duration_s=4.0, rate_hz=rate)
                 joints = run.joints_m if frame == 'world' else \
                     run.joints_m - run.joints_m[:, :1]
                 analysis = analyse_gait(joints, rate)
-                found = {s: f.contacts_s for s, f in analysis.events.feet.items()}
-                ic, to, ct = errors(found, run.contacts_s, 4.0 - 1 / rate)
-                all_ic += list(ic)
-                all_to += list(to)
-                all_ct += list(ct)
-                missed += sum(len(c[c[:, 1] < 4.0 - 0.02]) for c in run.contacts_s.values()) \
-                    - len(ic)
-                cad.append(analysis.summary['cadence_spm'] - params.cadence_spm)
-            print(row(f'synthetic {rate:g} fps x{args.runners}' +
-                      (' pelvis' if frame == 'pelvis' else ''), np.array(all_ic),
-                      np.array(all_to), np.array(all_ct), np.array(cad), missed))
+                tally.add(analysis.events, run.contacts_s, rate,
+                          analysis.summary['cadence_spm'] - params.cadence_spm)
+            print(tally.row(f'synthetic {rate:g} fps x{args.runners}' +
+                            (' pelvis' if frame == 'pelvis' else '')))
     hamner = osp.join(args.shared_data, 'hamner2013_subject04')
     rbds = osp.join(args.shared_data, 'fukuchi2017_rbds001')
     force_plate_trials = [
@@ -177,40 +191,25 @@ def lifted_runners(args, row):
     rng = np.random.default_rng(args.seed + 100)
     rig = VirtualRigConfig(view_weights=(0.7, 0.3, 0.0, 0.0), person_height_frac=(0.5, 0.6),
                            distance_m=(8, 12))
-    all_ic, all_to, all_ct, cad, missed = [], [], [], [], 0
+    lifted_tally = SyntheticTally()
     # the same lifted 3D with the true root added (a perfect trajectory branch), events
     # in the world frame: why lifted 3D is timed pelvis-relative (analyse_gait)
-    root_ic, root_to, root_ct, root_missed = [], [], [], 0
+    rooted_tally = SyntheticTally()
     for _ in range(args.runners):
         params = sample_runner_params(rng, treadmill=True)  # runner stays in view
         run = synthesize_run(params, duration_s=4.0, rate_hz=50.0)
         cam = sample_virtual_cameras(run.joints_m, 1, rng, rig)[0]
-        kp2d = cam.project(cam.world_to_camera(run.joints_m))
+        cam3d = cam.world_to_camera(run.joints_m)
+        kp2d = cam.project(cam3d)
         lifted = lift_clip(lifter, kp2d, np.ones(kp2d.shape[:2]), 50.0, (cam.w, cam.h))
         # what the video path has: camera-frame, pelvis-relative 3D, camera assumed upright
         analysis = analyse_gait(upright_from_camera(lifted.keypoints_3d), 50.0)
-        found = {s: f.contacts_s for s, f in analysis.events.feet.items()}
-        ic, to, ct = errors(found, run.contacts_s, 4.0 - 1 / 50.0)
-        all_ic += list(ic)
-        all_to += list(to)
-        all_ct += list(ct)
-        missed += sum(len(c[c[:, 1] < 4.0 - 0.02]) for c in run.contacts_s.values()) - len(ic)
-        cad.append(analysis.summary.get('cadence_spm', np.nan) - params.cadence_spm)
-        cam3d = cam.world_to_camera(run.joints_m)
+        lifted_tally.add(analysis.events, run.contacts_s, 50.0,
+                         analysis.summary.get('cadence_spm', np.nan) - params.cadence_spm)
         rooted = upright_from_camera(lifted.keypoints_3d, cam3d[:, 0])
-        world = analyse_gait(rooted, 50.0).events
-        found = {s: f.contacts_s for s, f in world.feet.items()}
-        ic, to, ct = errors(found, run.contacts_s, 4.0 - 1 / 50.0)
-        root_ic += list(ic)
-        root_to += list(to)
-        root_ct += list(ct)
-        root_missed += sum(len(c[c[:, 1] < 4.0 - 0.02]) for c in run.contacts_s.values()) - \
-            len(ic)
-    print(row(f'lifted 50 fps x{args.runners}', np.array(all_ic), np.array(all_to),
-              np.array(all_ct), np.array(cad), missed))
-    print(row('lifted + true root, world', np.array(root_ic), np.array(root_to),
-              np.array(root_ct), np.array([np.nan]), root_missed))
-
+        rooted_tally.add(analyse_gait(rooted, 50.0).events, run.contacts_s, 50.0)
+    print(lifted_tally.row(f'lifted 50 fps x{args.runners}'))
+    print(rooted_tally.row('lifted + true root, world'))
 
 if __name__ == '__main__':
     main()
