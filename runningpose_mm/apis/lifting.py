@@ -16,6 +16,7 @@ from mmengine.registry import DefaultScope
 from mmpose.registry import MODELS
 
 from .weights import resolve_weights, unpack_state_dict
+from ..models.codecs import confidence_threshold, lifter_inputs
 from ..skeleton import runningpose19
 
 
@@ -105,6 +106,8 @@ class WholeSequenceLifter:
         # a causal TCN's output is its window's last frame: all context is in the past
         self.causal = bool(cfg['backbone'].get('causal', False))
         self.num_keypoints = cfg['head']['num_joints']
+        # lifters trained with seen flags (models.codecs) take each keypoint's score too
+        self.confidence_threshold = confidence_threshold(cfg)
         self.chunk_frames = int(chunk_frames)
         if self.chunk_frames < 1:
             raise ValueError('chunk_frames must be >= 1')
@@ -123,15 +126,21 @@ class WholeSequenceLifter:
         return getattr(self.model, 'with_traj', False)
 
     @torch.no_grad()
-    def lift_normalized(self, inputs: np.ndarray, with_trajectory: bool = False):
+    def lift_normalized(self, inputs: np.ndarray, with_trajectory: bool = False,
+                        scores: Optional[np.ndarray] = None):
         """(T, K, 2) normalised 2D -> (T, K, 3) root-relative 3D in metres (camera axes).
 
         With ``with_trajectory`` (models with a root-trajectory branch) also returns the
-        (T, 3) camera-frame root positions in metres."""
+        (T, 3) camera-frame root positions in metres. ``scores`` (T, K): the keypoints'
+        confidences, for lifters that take seen flags (``models.codecs``; without scores
+        every keypoint counts as seen); other lifters ignore them."""
+        if inputs.ndim != 3 or inputs.shape[-1] != 2:
+            raise ValueError(f'expected (T, K, 2) normalised 2D, got {inputs.shape}')
         num_frames, num_kpts = inputs.shape[:2]
         if num_kpts != self.num_keypoints:
             raise ValueError(f'the lifter expects {self.num_keypoints} keypoints, got '
                              f'{num_kpts}')
+        inputs = lifter_inputs(inputs, scores, self.confidence_threshold)
         if num_frames == 0:
             return np.zeros((0, num_kpts, 3), np.float32)
         left = self.receptive_field - 1 if self.causal else (self.receptive_field - 1) // 2
@@ -139,7 +148,7 @@ class WholeSequenceLifter:
         padded = np.concatenate([np.repeat(inputs[:1], left, axis=0), inputs,
                                  np.repeat(inputs[-1:], right, axis=0)])
         context = left + right
-        # (T + 2 half, K, 2) -> (1, K*2, T + 2 half), channels ordered as the codec's
+        # (T + 2 half, K, C) -> (K*C, T + 2 half), channels ordered as the codec's
         x_all = torch.from_numpy(padded.reshape(len(padded), -1).T.copy()).float()
         if with_trajectory and not self.has_trajectory:
             raise ValueError('this lifter has no root-trajectory branch (traj_backbone)')
@@ -158,7 +167,8 @@ class WholeSequenceLifter:
         """The dilated network on already padded input.
 
         Args:
-            x (torch.Tensor): (K*2, T) normalised 2D, channels ordered as the codec's.
+            x (torch.Tensor): (K*C, T) normalised 2D (C = 2, or 3 with seen flags),
+                channels ordered as the codec's.
 
         Returns:
             tuple: (T - receptive_field + 1, K, 3) poses and, with ``with_trajectory``,
@@ -168,7 +178,7 @@ class WholeSequenceLifter:
         inputs = [(x, False)]
         if self.flip_test:
             flip = torch.as_tensor(self.flip_indices, device=x.device)
-            mirrored = x.reshape(1, self.num_keypoints, 2, -1)[:, flip].clone()
+            mirrored = x.reshape(1, self.num_keypoints, -1, x.shape[-1])[:, flip].clone()
             mirrored[:, :, 0] *= -1  # about the image centre, the input space's origin
             inputs.append((mirrored.reshape(x.shape), True))
         poses, roots = [], []
@@ -187,11 +197,12 @@ class WholeSequenceLifter:
         return pose, root
 
     def __call__(self, keypoints: np.ndarray, image_size: Tuple[int, int],
-                 with_trajectory: bool = False):
+                 with_trajectory: bool = False, scores: Optional[np.ndarray] = None):
         """(T, K, 2) pixels -> (T, K, 3) root-relative camera-frame 3D in metres (and the
-        (T, 3) camera-frame root trajectory with ``with_trajectory``)."""
+        (T, 3) camera-frame root trajectory with ``with_trajectory``); ``scores`` (T, K)
+        as in ``lift_normalized``."""
         return self.lift_normalized(normalize_keypoints_2d(keypoints, image_size),
-                                    with_trajectory)
+                                    with_trajectory, scores)
 
 
 class OnlineLifter:
@@ -215,9 +226,12 @@ class OnlineLifter:
         self.image_size = image_size
         self.buffer = None
 
-    def __call__(self, keypoints: np.ndarray) -> np.ndarray:
-        """(19, 2) pixels of the newest frame -> (19, 3) root-relative metres."""
-        frame = normalize_keypoints_2d(keypoints[None], self.image_size)
+    def __call__(self, keypoints: np.ndarray, scores: Optional[np.ndarray] = None) -> np.ndarray:
+        """(19, 2) pixels of the newest frame (and its (19,) scores, for lifters that take
+        seen flags) -> (19, 3) root-relative metres."""
+        frame = lifter_inputs(normalize_keypoints_2d(keypoints[None], self.image_size),
+                              None if scores is None else np.asarray(scores)[None],
+                              self.lifter.confidence_threshold)
         if self.buffer is None:  # edge padding with the first frame, as the clip pass
             self.buffer = np.repeat(frame, self.lifter.receptive_field, axis=0)
         else:

@@ -365,7 +365,9 @@ def lift_clip(lifter: WholeSequenceLifter, keypoints: np.ndarray, scores: np.nda
             valid[a:b] = False
             continue
         segment = resample_in_time(kp[a:b], video_fps, model_fps)  # (T', 19, 2)
-        lifted = lifter(segment, image_size, with_trajectory=lifter.has_trajectory)
+        segment_scores = resample_in_time(sc[a:b, :, None], video_fps, model_fps)[..., 0]
+        lifted = lifter(segment, image_size, with_trajectory=lifter.has_trajectory,
+                        scores=segment_scores)
         poses, traj = lifted if lifter.has_trajectory else (lifted, None)
         t_model = t_video[a] + np.arange(len(poses)) / model_fps
         # the resampled grid can end up to one model frame before the last video frame:

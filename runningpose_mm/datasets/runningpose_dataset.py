@@ -212,7 +212,8 @@ class RunningPoseDataset(BaseMocapDataset):
     def whole_sequences(self) -> List[dict]:
         """Every sequence with at least one sample, whole (for evaluation by lifting each
         sequence in one pass): ``name``, ``camera`` (the annotation's, image size
-        ``w``/``h``), ``keypoints_2d`` (F, K, 2) pixels of all its frames, and of the
+        ``w``/``h``), ``keypoints_2d`` (F, K, 2) pixels of all its frames and their
+        ``keypoints_2d_visible`` (F, K) scores, and of the
         samples' target frames: ``targets`` (indices into those frames),
         ``keypoints_3d`` (N, K, 3), ``keypoints_3d_visible`` (N, K), ``frame_index`` (N,).
         Honours what ``get_sequence_indices`` and the root filter kept."""
@@ -227,6 +228,7 @@ class RunningPoseDataset(BaseMocapDataset):
             start, stop = int(self._seq_start[seq_id]), int(self._seq_end[seq_id])
             out.append(dict(name=seq['name'], camera=seq['camera'],
                             keypoints_2d=ann['keypoints_2d'][start:stop],
+                            keypoints_2d_visible=ann['keypoints_2d_visible'][start:stop],
                             targets=targets - start,
                             keypoints_3d=ann['keypoints_3d'][targets],
                             keypoints_3d_visible=ann['keypoints_3d_visible'][targets],

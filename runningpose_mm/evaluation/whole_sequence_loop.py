@@ -40,7 +40,8 @@ def score_lifter(lifter: WholeSequenceLifter, dataset, evaluator) -> dict:
     for seq in sequences[rank::world_size]:
         cam = seq['camera']
         inputs = normalize_keypoints_2d(seq['keypoints_2d'], (cam['w'], cam['h']))
-        out = lifter.lift_normalized(inputs, with_trajectory=with_traj)
+        out = lifter.lift_normalized(inputs, with_trajectory=with_traj,
+                                     scores=seq['keypoints_2d_visible'])
         poses, roots = out if with_traj else (out, None)
         samples = []
         for k, frame in enumerate(seq['targets']):

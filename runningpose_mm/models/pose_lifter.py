@@ -8,6 +8,10 @@ class KeypointCountMismatchError(ValueError):
     """A checkpoint made for another number of keypoints than the model's."""
 
 
+class InputChannelMismatchError(ValueError):
+    """A checkpoint trained with seen flags for a config without them, or the reverse."""
+
+
 @MODELS.register_module()
 class RunningPoseLifter(PoseLifter):
     """MMPose's ``PoseLifter`` that refuses checkpoints for another keypoint count.
@@ -35,6 +39,15 @@ class RunningPoseLifter(PoseLifter):
             if value is None or tuple(value.shape) == tuple(own_value.shape) or \
                     value.dim() < 2:
                 continue
+            if key.endswith('backbone.expand_conv.conv.weight') and \
+                    value.shape[0] == own_value.shape[0] and \
+                    {value.shape[1], own_value.shape[1]} == {2 * self.num_keypoints,
+                                                             3 * self.num_keypoints}:
+                raise InputChannelMismatchError(
+                    f'the checkpoint takes {value.shape[1] // self.num_keypoints} input '
+                    f'channels per keypoint, the config {own_value.shape[1] // self.num_keypoints}'
+                    ' (3: positions and seen flags, e.g. configs/runningpose_tcn_seen.py; '
+                    '2: positions only): use the config the checkpoint was trained with')
             for dim in (0, 1):
                 found = _keypoints_from_channels(value.shape[dim], own_value.shape[dim],
                                                  self.num_keypoints)
