@@ -182,6 +182,53 @@ def test_far_side_limbs_get_a_constant_length_error(rng):
     np.testing.assert_allclose(plain, kp)
 
 
+def test_a_hidden_far_arm_can_be_drawn_as_a_copy_of_the_near_arm(rng):
+    """As MediaPipe guesses a hidden arm: the near arm's 2D segments hung from the far
+    shoulder, only where the far elbow or wrist is hidden; the rest untouched. A
+    synthetic side-view runner's wrists then swing together instead of in opposition."""
+    from runningpose_mm.mocap import RunnerParams, synthesize_run
+    from runningpose_mm.mocap.cameras import Camera, look_at
+    sk = runningpose19()
+    i = sk.index
+    joints = synthesize_run(RunnerParams(treadmill=True), 2.0, 100.0).joints_m
+    position, target = np.array([0.0, -4.0, 1.0]), np.array([0.0, 0.0, 1.0])
+    camera = Camera('side', look_at(position, target), position, (1000.0, 1000.0),
+                    (960.0, 540.0), 1920, 1080)
+    cam3d = camera.world_to_camera(joints)
+    if np.median(cam3d[:, i('left_elbow'), 2] - cam3d[:, i('right_elbow'), 2]) > 0:
+        camera = Camera('side', look_at(-position, target), -position, (1000.0, 1000.0),
+                        (960.0, 540.0), 1920, 1080)  # film the runner's left side
+        cam3d = camera.world_to_camera(joints)
+    kp = camera.project(cam3d)
+    vis = np.ones(kp.shape[:2], bool)
+    quiet = dict(jitter_frac=0, drift_frac=0, missing_rate=0, swap_rate=0, offset_frac=0,
+                 hip_offset_frac=0)
+    out, scores = corrupt_keypoints_2d(kp, vis, 100, np.random.default_rng(0),
+                                       DetectorNoiseConfig(far_arm_copy_prob=1.0, **quiet),
+                                       depth=cam3d[..., 2])
+    depth = cam3d[..., 2]
+    far = depth[:, i('right_elbow')] > depth[:, i('left_elbow')] + 0.08
+    assert far.mean() > 0.9  # the camera on the runner's left: the right arm hidden
+    np.testing.assert_allclose(out[far, i('right_elbow')] - out[far, i('right_shoulder')],
+                               kp[far, i('left_elbow')] - kp[far, i('left_shoulder')])
+    np.testing.assert_allclose(out[far, i('right_wrist')] - out[far, i('right_elbow')],
+                               kp[far, i('left_wrist')] - kp[far, i('left_elbow')])
+    untouched = [j for j in range(19) if j not in (i('right_elbow'), i('right_wrist'))]
+    np.testing.assert_allclose(out[:, untouched], kp[:, untouched])
+    np.testing.assert_allclose(out[~far], kp[~far])
+    assert (scores[far, i('right_wrist')] < 0.3).all()
+
+    def swing(x, side):
+        return x[:, i(f'{side}_wrist'), 0] - x[:, i(f'{side}_shoulder'), 0]
+
+    assert np.corrcoef(swing(kp, 'left'), swing(kp, 'right'))[0, 1] < -0.5
+    assert np.corrcoef(swing(out, 'left'), swing(out, 'right'))[0, 1] > 0.99
+    # off (the default): the same draws give the clean arm
+    plain, _ = corrupt_keypoints_2d(kp, vis, 100, np.random.default_rng(0),
+                                    DetectorNoiseConfig(**quiet), depth=depth)
+    np.testing.assert_allclose(plain, kp)
+
+
 def test_building_from_the_shared_real_trials(tmp_path):
     """Trials whose marker set lacks joints are left out: the lifter never sees a missing
     input (inference lifts only frames with every keypoint), and a dataset that would

@@ -75,7 +75,8 @@ def build(args, data_dir):
             continue
         config = BuildConfig(fps=50.0, cameras_per_trial=args.cameras,
                              rig=VirtualRigConfig(distance_m=tuple(args.camera_distance)),
-                             noise=DetectorNoiseConfig(), noise_fraction=fraction,
+                             noise=DetectorNoiseConfig(far_arm_copy_prob=args.far_arm_copy),
+                             noise_fraction=fraction,
                              body_scale_sd=tuple(args.body_scale),
                              noise_splits=('train', 'val') if name == 'mixed' else
                              ('train', 'val', 'test'), seed=args.seed)
@@ -114,6 +115,11 @@ def main():
                         'segments this much longer or shorter (SD of a length factor per '
                         'segment, and of one for the whole body; default: the athlete as '
                         'recorded)')
+    parser.add_argument('--far-arm-copy', type=float, metavar='P',
+                        default=DetectorNoiseConfig.far_arm_copy_prob,
+                        help='chance that a detector-like view draws the hidden far arm as '
+                        'a copy of the near one, as detectors guess it (DetectorNoiseConfig.'
+                        'far_arm_copy_prob)')
     parser.add_argument('--seed', type=int, default=0, help='seed of runners, cameras and noise')
     parser.add_argument('--members', type=int, default=1,
                         help='train the recipe this many times (seeds --seed, --seed + 1, ...; '
@@ -131,6 +137,8 @@ def main():
         parser.error(f'--body-scale takes two standard deviations between 0 and '
                      f'{BODY_SCALE_SD_MAX} (e.g. 0.06 0.04), got '
                      f'{" ".join(map(str, args.body_scale))}')
+    if not 0 <= args.far_arm_copy <= 1:
+        parser.error(f'--far-arm-copy is a probability (0-1), got {args.far_arm_copy}')
     if args.members < 1:
         parser.error(f'--members must be 1 or more, got {args.members}')
     if args.leave_one_out_results and not osp.isfile(args.leave_one_out_results):
