@@ -16,7 +16,7 @@ from runningpose_mm.apis.runner import build_runner, load_config
 from runningpose_mm.apis.video_lifting import lift_clip
 from runningpose_mm.mocap.corruption import DetectorNoiseConfig
 from runningpose_mm.mocap.dataset_builder import BuildConfig, build_dataset, synthetic_trials
-from runningpose_mm.models import InputChannelMismatchError
+from runningpose_mm.models import InputChannelMismatchError, LifterMetaError
 from runningpose_mm.skeleton import runningpose19
 
 from conftest import REPO
@@ -161,6 +161,18 @@ def test_training_and_whole_sequence_evaluation_see_the_same_flags(flagged_data,
     assert abs(unflagged - results['TestLoop']['MPJPE']) > 0.01
     plain = str(tmp_path / 'small_plain.py')
     load_config(osp.join(REPO, 'configs', 'runningpose_tcn_released.py'), options).dump(plain)
+    with pytest.raises(LifterMetaError, match='seen flags at score threshold 0.3, the '
+                       'config takes positions only'):
+        load_lifter(plain, ckpt)
+    # a checkpoint that does not record its threshold: the input layer tells
+    checkpoint = torch.load(ckpt, map_location='cpu', weights_only=False)
+    assert checkpoint['meta']['runningpose'].pop('confidence_threshold') == 0.3
+    torch.save(checkpoint, tmp_path / 'unrecorded.pth')
     with pytest.raises(InputChannelMismatchError, match='3 input channels per keypoint, the '
                        'config 2'):
-        load_lifter(plain, ckpt)
+        load_lifter(plain, str(tmp_path / 'unrecorded.pth'))
+    # the threshold travels with the weights: a config with another one is refused
+    other = str(tmp_path / 'other_threshold.py')
+    load_config(SEEN, options + ['model.head.decoder.confidence_threshold=0.5']).dump(other)
+    with pytest.raises(LifterMetaError, match='threshold 0.3, the config sets 0.5'):
+        load_lifter(other, ckpt)

@@ -180,7 +180,11 @@ def run_recipe(args) -> dict:
     best = [m['checkpoint'] for m in members]
     results = dict(checkpoint=best if len(best) > 1 else best[0], seeds=seeds,
                    epochs=members[0]['epochs'], train_minutes=round(train_min, 1),
-                   windows=members[0]['windows'], hold_out=args.hold_out, tests={})
+                   windows=members[0]['windows'], hold_out=args.hold_out, tests={},
+                   recipe=dict(synthetic=args.synthetic, cameras=args.cameras,
+                               real_cameras=args.real_cameras,
+                               far_arm_copy=args.far_arm_copy,
+                               body_scale=list(args.body_scale)))
     if len(members) > 1:
         print(f'{len(members)} members trained in {train_min:.1f} min '
               f'({(time.perf_counter() - start) / 60:.1f} min with their data sets)')

@@ -293,10 +293,12 @@ def load_lifter(config: Optional[str] = None, weights: Union[str, Sequence[str],
         if rate is None:
             raise LifterMetaError(f'{config}: no frame rate (fps) in the config')
         return WholeSequenceLifter(cfg.model, None, device=device, fps=rate,
-                                   meta=lifter_meta(rate), flip_test=flip_test)
+                                   meta=lifter_meta(rate, confidence_threshold(cfg.model)),
+                                   flip_test=flip_test)
     states, meta = [], None
     for path in ([weights] if isinstance(weights, str) else list(weights)):
-        checkpoint_states, checkpoint_meta = _read_checkpoint(path, config_fps, fps)
+        checkpoint_states, checkpoint_meta = _read_checkpoint(
+            path, config_fps, fps, confidence_threshold(cfg.model))
         if meta is not None and checkpoint_meta['fps'] != meta['fps']:
             raise LifterMetaError(f'{path}: trained at {checkpoint_meta["fps"]:g} fps, the '
                                   f'other members at {meta["fps"]:g}: one ensemble, one rate')
@@ -322,7 +324,7 @@ def is_released_file(path: str) -> bool:
     return isinstance(checkpoint, dict) and MEMBERS_KEY in checkpoint
 
 
-def _read_checkpoint(weights: str, config_fps, fps):
+def _read_checkpoint(weights: str, config_fps, fps, config_threshold=None):
     """(state dicts in float32, lifter meta) of one checkpoint: a training checkpoint's
     one state dict, or the members of a released (compact) file (``MEMBERS_KEY``)."""
     from mmengine.runner import CheckpointLoader
@@ -336,7 +338,7 @@ def _read_checkpoint(weights: str, config_fps, fps):
                               f'{exc})') from exc
     if not isinstance(checkpoint, dict):
         raise LifterLoadError(f'{path}: not a lifter checkpoint (a {type(checkpoint).__name__})')
-    meta = read_lifter_meta(checkpoint, path, config_fps, fps)
+    meta = read_lifter_meta(checkpoint, path, config_fps, fps, config_threshold)
     states = checkpoint[MEMBERS_KEY] if MEMBERS_KEY in checkpoint else \
         [checkpoint.get('state_dict', checkpoint)]
     if not states:

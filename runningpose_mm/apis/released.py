@@ -87,6 +87,8 @@ def export_released(checkpoint_paths: Union[str, Sequence[str]], config: str, re
 
     from ..models.lifter_meta import META_KEY
     from .lifting import MEMBERS_KEY, load_lifter
+    from ..models.codecs import confidence_threshold
+    from .runner import load_config
     from .weights import pack_state_dict
     paths = [checkpoint_paths] if isinstance(checkpoint_paths, str) else list(checkpoint_paths)
     states, lifter_meta = [], None
@@ -101,6 +103,9 @@ def export_released(checkpoint_paths: Union[str, Sequence[str]], config: str, re
                              f"member's {lifter_meta}")
         lifter_meta = meta[META_KEY]
         states.append(pack_state_dict(checkpoint['state_dict']))
+    threshold = confidence_threshold(load_config(config).model)
+    if threshold is not None:  # checkpoints from before it was recorded: the config's
+        lifter_meta.setdefault('confidence_threshold', threshold)
     released = dict(config=osp.basename(config), members=len(states), **_plain(results))
 
     def save():
@@ -148,6 +153,19 @@ def write_model_card(released: dict, lifter_meta: dict, path: str) -> str:
     per_epoch = f"{released['train_minutes'] / released['epochs'] / members:.1f}" \
         if released.get('train_minutes') and released.get('epochs') else '?'
     seeds = released.get('seeds') or [0]
+    # the recipe's options (files exported before they were recorded: that recipe's)
+    recipe = dict(synthetic=200, cameras=4, real_cameras=80, far_arm_copy=0.0,
+                  body_scale=[0.0, 0.0], **released.get('recipe', {}))
+    seen_input = '' if lifter_meta.get('confidence_threshold') is None else f"""
+- **Input**: each keypoint's 2D position and a seen flag (its detector score above
+  {lifter_meta['confidence_threshold']:g}; 0 for guesses such as the far arm hidden in a side view, and
+  for gaps filled by interpolation; `runningpose_mm/models/codecs.py`). Without scores
+  every keypoint counts as seen."""
+    copies = '' if not recipe['far_arm_copy'] else (
+        f", and in {100 * recipe['far_arm_copy']:g} % of those views the hidden far arm "
+        'drawn as detectors guess it, a copy of the near arm')
+    options = ''.join(f' --{k.replace("_", "-")} {v:g}' for k, v in recipe.items()
+                      if k == 'far_arm_copy' and v)
     ensemble = '' if members == 1 else f"""
 An **ensemble of {members} trainings** of the same recipe (seeds {', '.join(map(str, seeds))}:
 each draws other synthetic runners, cameras and 2D noise): the 3D is the mean of the
@@ -174,24 +192,24 @@ keypoints (pixels, normalised as in training) to pelvis-relative 3D in the camer
 `tools/gait_report.py`.
 {ensemble}
 - **Frame rate**: {lifter_meta['fps']:g} fps (recorded in the checkpoint; clips are
-  resampled to it).
+  resampled to it).{seen_input}
 - **Keypoints**: {lifter_meta['keypoints']}, as defined in
   `configs/_base_/datasets/runningpose19.py` (forefoot at
   {lifter_meta.get('forefoot_fraction', 0.7):g} of heel -> toe tip).
 - **Training data**: the real Qualisys trial(s) with whole skeletons except the held-out
-  trial ({released.get('hold_out') or 'none'}), each through 80 virtual cameras (side,
+  trial ({released.get('hold_out') or 'none'}), each through {recipe['real_cameras']} virtual cameras (side,
   oblique, front and back views, landscape and portrait, 30-75 % person height, the
   runner anywhere in the frame), and synthetic runners (a model: feet that roll over
   heel, forefoot and toes, a pelvis that falls freely in flight; 2.5-7 m/s, all strike
   patterns, treadmill and overground, segment proportions varied by 5 %) through
-  4 cameras each; half of the views with detector-like 2D (jitter, slow drift, dropouts,
+  {recipe['cameras']} cameras each; half of the views with detector-like 2D (jitter, slow drift, dropouts,
   left/right limb swaps, far-side limbs jittered with low scores, constant per-joint
-  offsets, larger at the hips). 2D is normalised by the image's longer side.
+  offsets, larger at the hips{copies}). 2D is normalised by the image's longer side.
   The lifter takes only frames with every joint (as inference lifts only those), so
   trials whose marker set lacks joints (Hamner: knees, head; RBDS: the upper body) are
   left out. {released.get('windows', '?')} training windows.
-- **Recipe**: `python tools/train_released.py --synthetic 200 --cameras 4 --real-cameras 80
-  --epochs {released.get('epochs', '?')} --members {members} --export`
+- **Recipe**: `python tools/train_released.py --synthetic {recipe['synthetic']} --cameras {recipe['cameras']}
+  --real-cameras {recipe['real_cameras']}{options} --epochs {released.get('epochs', '?')} --members {members} --export`
   ({released.get('epochs', '?')} epochs per member, {released.get('train_minutes', '?')} min
   on 2 CPU cores in all, {per_epoch} min per epoch).
 

@@ -1,9 +1,10 @@
 """What a lifter was trained on travels with its weights.
 
-A lifter is only right for inputs at the frame rate it was trained at and for keypoints
-that mean what its training keypoints meant. ``LifterMetaHook`` writes both into every
-checkpoint's ``meta`` (from the training dataset), and ``read_lifter_meta`` checks them
-when the weights are used.
+A lifter is only right for inputs at the frame rate it was trained at, for keypoints
+that mean what its training keypoints meant and, for lifters that take seen flags
+(``codecs``), for the score threshold that made them. ``LifterMetaHook`` writes these
+into every checkpoint's ``meta`` (from the training dataset and the model config), and
+``read_lifter_meta`` checks them when the weights are used.
 """
 from typing import Optional
 
@@ -11,6 +12,7 @@ from mmengine.hooks import Hook
 
 from mmpose.registry import HOOKS
 
+from .codecs import confidence_threshold
 from ..skeleton import runningpose19
 
 META_KEY = 'runningpose'
@@ -20,11 +22,15 @@ class LifterMetaError(ValueError):
     """A lifter checkpoint whose frame rate or keypoints do not fit what is asked."""
 
 
-def lifter_meta(fps: float) -> dict:
-    """The meta a runningpose19 lifter trained at ``fps`` carries."""
+def lifter_meta(fps: float, seen_threshold: Optional[float] = None) -> dict:
+    """The meta a runningpose19 lifter trained at ``fps`` carries (and the score threshold
+    of its seen flags, if it takes them)."""
     sk = runningpose19()
-    return dict(fps=float(fps), keypoints='runningpose19', keypoint_names=list(sk.names),
+    meta = dict(fps=float(fps), keypoints='runningpose19', keypoint_names=list(sk.names),
                 forefoot_fraction=sk.forefoot_fraction)
+    if seen_threshold is not None:
+        meta['confidence_threshold'] = float(seen_threshold)
+    return meta
 
 
 @HOOKS.register_module()
@@ -40,11 +46,13 @@ class LifterMetaHook(Hook):
         if fps is None:
             raise LifterMetaError('the training dataset has no frame rate (fps): cannot '
                                   'record what the lifter was trained at')
-        checkpoint.setdefault('meta', {})[META_KEY] = lifter_meta(fps)
+        checkpoint.setdefault('meta', {})[META_KEY] = lifter_meta(
+            fps, confidence_threshold(runner.cfg.model))
 
 
 def read_lifter_meta(checkpoint: dict, source: str, config_fps: Optional[float] = None,
-                     requested_fps: Optional[float] = None) -> dict:
+                     requested_fps: Optional[float] = None,
+                     config_threshold: Optional[float] = None) -> dict:
     """The lifter meta of a loaded checkpoint, checked.
 
     Args:
@@ -52,6 +60,8 @@ def read_lifter_meta(checkpoint: dict, source: str, config_fps: Optional[float] 
         source (str): its path (for messages).
         config_fps (float, optional): the rate the config's dataset declares.
         requested_fps (float, optional): a rate the caller asks for.
+        config_threshold (float, optional): the seen-flag threshold of the config's
+            model (None: positions only). Checked where the checkpoint records one.
 
     Returns:
         dict: ``fps``, ``keypoints``, ... (see ``lifter_meta``).
@@ -78,4 +88,11 @@ def read_lifter_meta(checkpoint: dict, source: str, config_fps: Optional[float] 
         if rate is not None and abs(float(rate) - fps) > 1e-6:
             raise LifterMetaError(f'{source}: the lifter was trained at {fps:g} fps, but '
                                   f'{what} asks for {float(rate):g} fps')
+    recorded = meta.get('confidence_threshold')
+    if recorded is not None and (config_threshold is None or
+                                 abs(float(recorded) - float(config_threshold)) > 1e-9):
+        raise LifterMetaError(f'{source}: the lifter was trained with seen flags at score '
+                              f'threshold {float(recorded):g}, the config '
+                              + ('takes positions only' if config_threshold is None else
+                                 f'sets {float(config_threshold):g}'))
     return meta
