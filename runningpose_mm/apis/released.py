@@ -158,9 +158,9 @@ def write_model_card(released: dict, lifter_meta: dict, path: str) -> str:
                   body_scale=[0.0, 0.0], **released.get('recipe', {}))
     seen_input = '' if lifter_meta.get('confidence_threshold') is None else f"""
 - **Input**: each keypoint's 2D position and a seen flag (its detector score above
-  {lifter_meta['confidence_threshold']:g}; 0 for guesses such as the far arm hidden in a side view, and
-  for gaps filled by interpolation; `runningpose_mm/models/codecs.py`). Without scores
-  every keypoint counts as seen."""
+  {lifter_meta['confidence_threshold']:g}; 0 for guesses such as the far arm hidden in a
+  side view, and for gaps filled by interpolation; `runningpose_mm/models/codecs.py`).
+  Without scores every keypoint counts as seen."""
     copies = '' if not recipe['far_arm_copy'] else (
         f", and in {100 * recipe['far_arm_copy']:g} % of those views the hidden far arm "
         'drawn as detectors guess it, a copy of the near arm')
@@ -197,19 +197,21 @@ keypoints (pixels, normalised as in training) to pelvis-relative 3D in the camer
   `configs/_base_/datasets/runningpose19.py` (forefoot at
   {lifter_meta.get('forefoot_fraction', 0.7):g} of heel -> toe tip).
 - **Training data**: the real Qualisys trial(s) with whole skeletons except the held-out
-  trial ({released.get('hold_out') or 'none'}), each through {recipe['real_cameras']} virtual cameras (side,
-  oblique, front and back views, landscape and portrait, 30-75 % person height, the
-  runner anywhere in the frame), and synthetic runners (a model: feet that roll over
-  heel, forefoot and toes, a pelvis that falls freely in flight; 2.5-7 m/s, all strike
-  patterns, treadmill and overground, segment proportions varied by 5 %) through
-  {recipe['cameras']} cameras each; half of the views with detector-like 2D (jitter, slow drift, dropouts,
-  left/right limb swaps, far-side limbs jittered with low scores, constant per-joint
-  offsets, larger at the hips{copies}). 2D is normalised by the image's longer side.
+  trial ({released.get('hold_out') or 'none'}), each through {recipe['real_cameras']}
+  virtual cameras (side, oblique, front and back views, landscape and portrait, 30-75 %
+  person height, the runner anywhere in the frame), and synthetic runners (a model: feet
+  that roll over heel, forefoot and toes, a pelvis that falls freely in flight; 2.5-7
+  m/s, all strike patterns, treadmill and overground, segment proportions varied by
+  5 %) through {recipe['cameras']} cameras each; half of the views with detector-like 2D
+  (jitter, slow drift, dropouts, left/right limb swaps, far-side limbs jittered with low
+  scores, constant per-joint offsets, larger at the hips{copies}). 2D is normalised by
+  the image's longer side.
   The lifter takes only frames with every joint (as inference lifts only those), so
   trials whose marker set lacks joints (Hamner: knees, head; RBDS: the upper body) are
   left out. {released.get('windows', '?')} training windows.
-- **Recipe**: `python tools/train_released.py --synthetic {recipe['synthetic']} --cameras {recipe['cameras']}
-  --real-cameras {recipe['real_cameras']}{options} --epochs {released.get('epochs', '?')} --members {members} --export`
+- **Recipe**: `python tools/train_released.py --synthetic {recipe['synthetic']}
+  --cameras {recipe['cameras']} --real-cameras {recipe['real_cameras']}{options}
+  --epochs {released.get('epochs', '?')} --members {members} --export`
   ({released.get('epochs', '?')} epochs per member, {released.get('train_minutes', '?')} min
   on 2 CPU cores in all, {per_epoch} min per epoch).
 
