@@ -2,7 +2,8 @@
 # (runningpose_mm/models/codecs.py): 1 where the 2D detector's score is above 0.3, 0 where
 # the keypoint is a guess (the far arm hidden behind the body in a side view) or a gap
 # filled by interpolation. Training views with detector-like 2D score their far-side
-# limbs 0.02-0.3, clean views score every keypoint 1.
+# limbs 0.02-0.3, clean views score every keypoint 1. Measured with the released recipe
+# (README, "Further levers"): not adopted yet.
 _base_ = ['./runningpose_tcn_released.py']
 
 num_keypoints = 19

@@ -59,7 +59,10 @@ class DetectorNoiseConfig:
             the seen arm's (median over the clip; thighs 23, shanks 38 deg apart), its
             wrist's forward motion correlates +0.57 with the seen wrist's where a
             runner's arms swing in opposition (knees -0.82). Lifters trained without
-            such views lift the copy at face value: arms 13-17 % apart left/right.
+            such views lift the copy at face value: arms 13-17 % apart left/right. Off
+            by default: trained with 0.5 and 1 (seen flags, 320 real views) the clip's
+            arms were still 11-18 % apart and the held-out Tindra2 no better (README,
+            "Further levers").
     """
     jitter_frac: float = 0.006
     drift_frac: float = 0.008
