@@ -288,17 +288,18 @@ def load_lifter(config: Optional[str] = None, weights: Union[str, Sequence[str],
                               'lifter')
     cfg = load_config(config)
     config_fps = cfg.get('train_dataloader', {}).get('dataset', {}).get('fps')
+    config_threshold = confidence_threshold(cfg.model)
     if weights == 'random':
         rate = fps if fps is not None else config_fps
         if rate is None:
             raise LifterMetaError(f'{config}: no frame rate (fps) in the config')
         return WholeSequenceLifter(cfg.model, None, device=device, fps=rate,
-                                   meta=lifter_meta(rate, confidence_threshold(cfg.model)),
+                                   meta=lifter_meta(rate, config_threshold),
                                    flip_test=flip_test)
     states, meta = [], None
     for path in ([weights] if isinstance(weights, str) else list(weights)):
-        checkpoint_states, checkpoint_meta = _read_checkpoint(
-            path, config_fps, fps, confidence_threshold(cfg.model))
+        checkpoint_states, checkpoint_meta = _read_checkpoint(path, config_fps, fps,
+                                                              config_threshold)
         if meta is not None and checkpoint_meta['fps'] != meta['fps']:
             raise LifterMetaError(f'{path}: trained at {checkpoint_meta["fps"]:g} fps, the '
                                   f'other members at {meta["fps"]:g}: one ensemble, one rate')

@@ -63,11 +63,6 @@ class RunningPoseLifting(VideoPoseLifting):
                               lifting_target_visible, camera_param)
 
 
-def input_channels_per_keypoint(model_cfg: dict) -> int:
-    """2 (positions) or 3 (positions and seen flag) for a lifter's model config."""
-    return 2 if confidence_threshold(model_cfg) is None else 3
-
-
 def confidence_threshold(model_cfg: dict) -> Optional[float]:
     """The seen-flag threshold of a lifter's model config (its head's decoder), or None."""
     decoder = (model_cfg.get('head') or {}).get('decoder') or {}
