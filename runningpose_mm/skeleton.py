@@ -7,7 +7,7 @@ from there through this module.
 import os.path as osp
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Dict, List, Tuple
+from typing import Dict, List, Optional, Tuple
 
 import numpy as np
 
@@ -132,6 +132,77 @@ class Skeleton:
                 out[:, child] = np.where(np.isfinite(moved), moved, joints[:, child])
                 done[child] = True
         return out
+
+    @property
+    def mirror_links(self) -> List[int]:
+        """(L,) index of each link's mirror image among ``links`` (itself for the spine
+        and neck)."""
+        index = {link: i for i, link in enumerate(self.links)}
+        flip = self.flip_indices
+        return [index.get((flip[p], flip[c]), i) for i, (p, c) in enumerate(self.links)]
+
+    def clip_bone_lengths(self, joints: np.ndarray, seen: Optional[np.ndarray] = None,
+                          min_seen_frames: int = 10) -> Tuple[np.ndarray, np.ndarray]:
+        """Each link's length over a whole clip, as lifted and as its left/right pair shares it.
+
+        A link's length is its median over the frames where both its ends were seen
+        (``seen``; over all frames with both ends when fewer than ``min_seen_frames`` are).
+        A left/right pair shares the mean of its two medians weighted by those frame
+        counts: both sides count alike when both are seen, and a limb hidden in nearly
+        every frame (the far arm of a side view, which detectors draw as a copy of the
+        near one) takes the seen one's length.
+
+        Args:
+            joints (np.ndarray): (T, K, 3) positions; NaN where missing.
+            seen (np.ndarray, optional): (T, K) bool, the keypoints the 2D detector saw
+                (default: all).
+
+        Returns:
+            tuple: (L,) medians and (L,) shared lengths, in ``links`` order and the
+            input's unit (NaN for a link with no frame holding both ends).
+        """
+        joints = np.asarray(joints, dtype=np.float64)
+        if seen is None:
+            seen = np.ones(joints.shape[:2], bool)
+        median = np.full(len(self.links), np.nan)
+        weight = np.zeros(len(self.links))
+        for i, (p, c) in enumerate(self.links):
+            length = np.linalg.norm(joints[:, c] - joints[:, p], axis=-1)
+            finite = np.isfinite(length)
+            both_seen = finite & seen[:, p] & seen[:, c]
+            if both_seen.sum() >= min_seen_frames:
+                median[i], weight[i] = np.median(length[both_seen]), both_seen.sum()
+            elif finite.any():
+                # a side seen too rarely counts for little against one seen often
+                median[i], weight[i] = np.median(length[finite]), 1e-3 * finite.sum()
+        shared = median.copy()
+        for i, j in enumerate(self.mirror_links):
+            pair = [k for k in sorted({i, j}) if np.isfinite(median[k])]
+            if pair:
+                shared[i] = np.average(median[pair], weights=weight[pair])
+        return median, shared
+
+    def equalise_left_right(self, joints: np.ndarray, seen: Optional[np.ndarray] = None
+                            ) -> Tuple[np.ndarray, np.ndarray]:
+        """A clip's joints with each left/right pair of bones at one length.
+
+        Every link keeps its direction and its frame-to-frame variation; its length is
+        scaled by one factor for the whole clip, shared / median (``clip_bone_lengths``),
+        and the joints below it follow (``scale_bones``). The root stays.
+
+        Args:
+            joints (np.ndarray): (T, K, 3) positions; NaN where missing.
+            seen (np.ndarray, optional): (T, K) bool, the keypoints the 2D detector saw.
+
+        Returns:
+            tuple: (T, K, 3) the joints and (L,) the factor of each link (1 for the
+            spine and neck, and for a link never lifted).
+        """
+        median, shared = self.clip_bone_lengths(joints, seen)
+        with np.errstate(divide='ignore', invalid='ignore'):
+            factors = shared / median
+        factors = np.where(np.isfinite(factors) & (median > 0), factors, 1.0)
+        return self.scale_bones(joints, dict(zip(self.links, factors))), factors
 
     def bone_lengths(self, joints: np.ndarray) -> Dict[str, np.ndarray]:
         """Length of every link per frame.

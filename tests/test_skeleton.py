@@ -69,3 +69,41 @@ def test_pelvis_heading_is_the_one_running_direction():
         sk.pelvis_heading(joints)
     with pytest.raises(GaitInputError, match='no frame has both hips'):
         pelvis_heading(joints)
+
+
+def test_a_hidden_limb_takes_the_seen_ones_length_and_keeps_its_directions():
+    """The far arm of a side view, lifted 15 % long and seen in 2 % of the frames, comes
+    out as long as the near arm; legs lifted 6 % apart and both seen meet at their mean;
+    every bone keeps its direction and the root stays."""
+    from runningpose_mm.mocap import RunnerParams, synthesize_run
+    sk = runningpose19()
+    truth = synthesize_run(RunnerParams(treadmill=True), 2.0, 50).joints_m
+    truth = truth - truth[:, :1]
+    lifted = sk.scale_bones(truth, {
+        (sk.index('right_shoulder'), sk.index('right_elbow')): 1.15,
+        (sk.index('right_elbow'), sk.index('right_wrist')): 1.15,
+        (sk.index('left_hip'), sk.index('left_knee')): 1.06})
+    seen = np.ones(truth.shape[:2], bool)
+    seen[:, [sk.index('right_elbow'), sk.index('right_wrist')]] = False
+    seen[::50, [sk.index('right_elbow'), sk.index('right_wrist')]] = True  # 2 %
+    lifted[7] = np.nan  # a frame without a pose stays without one
+    out, factors = sk.equalise_left_right(lifted, seen)
+    factor = dict(zip(sk.links, factors))
+    truth_bones, out_bones = sk.bone_lengths(truth), sk.bone_lengths(out)
+    for bone in ('right_shoulder-right_elbow', 'right_elbow-right_wrist',
+                 'left_shoulder-left_elbow', 'left_elbow-left_wrist'):
+        np.testing.assert_allclose(np.nanmedian(out_bones[bone]),
+                                   np.nanmedian(truth_bones[bone]), rtol=0.01)
+    assert factor[(sk.index('right_shoulder'), sk.index('right_elbow'))] == \
+        pytest.approx(1 / 1.15, rel=0.01)
+    assert factor[(sk.index('left_shoulder'), sk.index('left_elbow'))] == pytest.approx(1, abs=1e-3)
+    left, right = (np.nanmedian(out_bones[f'{s}_hip-{s}_knee']) for s in ('left', 'right'))
+    assert left == pytest.approx(right, rel=1e-9)
+    assert left == pytest.approx(np.nanmedian(truth_bones['left_hip-left_knee']) * 1.03,
+                                 rel=0.005)
+    assert np.isnan(out[7]).all() and np.isfinite(np.delete(out, 7, 0)).all()
+    np.testing.assert_array_equal(out[:, 0], lifted[:, 0])
+    for p, c in sk.links:
+        a, b = lifted[:, c] - lifted[:, p], out[:, c] - out[:, p]
+        cos = (a * b).sum(-1) / np.linalg.norm(a, axis=-1) / np.linalg.norm(b, axis=-1)
+        assert np.nanmin(cos) > 1 - 1e-9, (sk.names[p], sk.names[c])

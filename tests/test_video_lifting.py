@@ -88,7 +88,8 @@ def test_clip_lifting_matches_the_evaluation_loop(random_lifter_checkpoint, tmp_
         rows = np.flatnonzero(arrays['sequence_index'] == i)
         cam = seq['camera']
         lifted = lift_clip(lifter, arrays['keypoints_2d'][rows], np.ones((len(rows), 19)),
-                           seq['fps'], (cam['w'], cam['h']), model_fps=seq['fps'])
+                           seq['fps'], (cam['w'], cam['h']), model_fps=seq['fps'],
+                           equalise_bones=False)  # the lifter as the loop scores it
         assert lifted.valid.all()
         gt = arrays['keypoints_3d'][rows]
         metric.process([], [dict(pred_instances=dict(keypoints=(p + g[0])[None]),
@@ -108,11 +109,43 @@ def test_video_frame_rate_is_resampled_to_the_model_rate(random_lifter_checkpoin
     run = synthesize_run(duration_s=2.0, rate_hz=100)
     cam = sample_virtual_cameras(run.joints_m, 1, np.random.default_rng(0))[0]
     kp100 = cam.project_world(run.joints_m)
-    at100 = lift_clip(lifter, kp100, np.ones(kp100.shape[:2]), 100, (cam.w, cam.h), 50)
-    at50 = lift_clip(lifter, kp100[::2], np.ones((100, 19)), 50, (cam.w, cam.h), 50)
+    # (bone lengths as lifted: their clip medians would differ between the two grids)
+    at100 = lift_clip(lifter, kp100, np.ones(kp100.shape[:2]), 100, (cam.w, cam.h), 50,
+                      equalise_bones=False)
+    at50 = lift_clip(lifter, kp100[::2], np.ones((100, 19)), 50, (cam.w, cam.h), 50,
+                     equalise_bones=False)
     assert at100.num_frames == 200 and at100.valid[:198].all()
     # the 100 fps clip is lifted from its 50 fps resampling: same poses on shared frames
     np.testing.assert_allclose(at100.keypoints_3d[::2][:99], at50.keypoints_3d[:99], atol=1e-5)
+
+
+def test_lifted_left_and_right_bones_get_one_length_from_the_seen_side(
+        random_lifter_checkpoint):
+    """lift_clip equalises each left/right pair of bones (meta: the factors): the right
+    arm, scored as a guess in every frame, takes the seen left arm's length; the legs,
+    both seen, meet at the mean of their lengths as lifted."""
+    from runningpose_mm.skeleton import runningpose19
+    sk = runningpose19()
+    cfg, ckpt = random_lifter_checkpoint
+    lifter = WholeSequenceLifter(cfg.model, torch.load(ckpt, weights_only=False)['state_dict'])
+    run = synthesize_run(duration_s=2.0, rate_hz=50)
+    cam = sample_virtual_cameras(run.joints_m, 1, np.random.default_rng(0))[0]
+    kp = cam.project_world(run.joints_m)
+    scores = np.ones(kp.shape[:2])
+    scores[:, [sk.index('right_elbow'), sk.index('right_wrist')]] = 0.05
+    raw = lift_clip(lifter, kp, scores, 50, (cam.w, cam.h), 50, equalise_bones=False)
+    lifted = lift_clip(lifter, kp, scores, 50, (cam.w, cam.h), 50)
+    assert 'bone_length_factors' not in raw.meta
+    before, after = (sk.bone_lengths(x.keypoints_3d) for x in (raw, lifted))
+    for bone in ('shoulder-elbow', 'elbow-wrist'):
+        left, right = f'left_{bone.replace("-", "-left_")}', f'right_{bone.replace("-", "-right_")}'
+        assert np.median(after[right]) == pytest.approx(np.median(before[left]), rel=0.01)
+        assert np.median(after[left]) == pytest.approx(np.median(before[left]), rel=0.01)
+        assert lifted.meta['bone_length_factors'][right] == pytest.approx(
+            np.median(before[left]) / np.median(before[right]), rel=0.01)
+    mean = np.mean([np.median(before[f'{s}_hip-{s}_knee']) for s in ('left', 'right')])
+    for side in ('left', 'right'):
+        assert np.median(after[f'{side}_hip-{side}_knee']) == pytest.approx(mean, rel=1e-6)
 
 
 def test_clips_too_short_or_of_the_wrong_skeleton_are_refused(random_lifter_checkpoint):

@@ -78,6 +78,9 @@ class RunningPoseInferencer:
         lifter_flip_test (bool): the lifter also lifts the mirrored 2D and averages
             (``WholeSequenceLifter``: better on held-out mocap, not on a real clip's
             left/right symmetry; off by default).
+        equalise_bones (bool): give each left/right pair of lifted bones one length per
+            clip, from the frames where the detector saw them (``lift_clip``; default).
+            False: the lifter's own output.
     """
 
     def __init__(self, lifter_config: Optional[str] = None, lifter_weights=None,
@@ -86,10 +89,12 @@ class RunningPoseInferencer:
                  model_fps: Optional[float] = None, device: str = 'cpu',
                  det_interval: Optional[int] = None, batch_size: int = 8,
                  per_frame_2d: bool = False,
-                 flip_test: bool = True, lifter_flip_test: bool = False):
+                 flip_test: bool = True, lifter_flip_test: bool = False,
+                 equalise_bones: bool = True):
         self.pose2d = None
         self.dataset_2d = None
         self.per_frame_2d = per_frame_2d
+        self.equalise_bones = equalise_bones
         if pose2d is not None:
             self._build_pose2d(pose2d, pose2d_weights, det_model, det_weights, device)
             if not flip_test:
@@ -146,7 +151,8 @@ class RunningPoseInferencer:
         if not complete.any():
             raise VideoInputError(f'{data.source}: no frame has every runningpose19 keypoint '
                                   '(feet and head included)')
-        lifted = lift_clip(self.lifter, kp, sc, data.fps, data.image_size, max_gap_s=max_gap_s)
+        lifted = lift_clip(self.lifter, kp, sc, data.fps, data.image_size, max_gap_s=max_gap_s,
+                           equalise_bones=self.equalise_bones)
         lifted.meta.update(keypoints_file=data.source, pose2d_dataset=data.keypoint_set,
                            frames_with_runner=int(complete.sum()),
                            notes=list(data.notes))
@@ -257,7 +263,8 @@ class RunningPoseInferencer:
         start = time.perf_counter()
         raw, raw_scores, chosen = main_runner_keypoints(people)
         kp, sc = to_runningpose19(raw, raw_scores, self.dataset_2d)
-        lifted = lift_clip(self.lifter, kp, sc, rate, (w, h), max_gap_s=max_gap_s)
+        lifted = lift_clip(self.lifter, kp, sc, rate, (w, h), max_gap_s=max_gap_s,
+                           equalise_bones=self.equalise_bones)
         seconds['lifting'] = time.perf_counter() - start
         lifted.meta.update(video=inputs if isinstance(inputs, str) else None,
                            pose2d_dataset=self.dataset_2d,
@@ -320,6 +327,11 @@ def add_inferencer_arguments(parser) -> None:
     group.add_argument('--lifter-flip-test', action='store_true',
                        help='also lift the mirrored 2D and average (held-out mocap MPJPE 52 -> '
                        '50 mm with the released lifter; twice the lifting time)')
+    group.add_argument('--raw-bone-lengths', action='store_true',
+                       help="the lifter's own bone lengths (default: each left/right pair "
+                       'of bones gets one length per clip, from the frames where the 2D '
+                       'detector saw it; a hidden far arm is lifted as long as the detector '
+                       'guessed it)')
     group.add_argument('--model-fps', type=float,
                        help='the frame rate you expect the lifter to run at; an error if its '
                        'checkpoint says otherwise (default: what the checkpoint says)')
@@ -352,4 +364,5 @@ def inferencer_from_args(args, with_2d: bool = True) -> RunningPoseInferencer:
                                  det_interval=args.det_interval, batch_size=args.batch_size,
                                  per_frame_2d=args.per_frame_2d,
                                  flip_test=not args.no_flip_test,
-                                 lifter_flip_test=args.lifter_flip_test)
+                                 lifter_flip_test=args.lifter_flip_test,
+                                 equalise_bones=not args.raw_bone_lengths)

@@ -13,6 +13,7 @@ from typing import List, Optional, Sequence, Tuple
 import numpy as np
 
 from ..mocap.timeseries import fill_short_gaps, gap_runs, resample_in_time
+from ..models.codecs import SEEN_SCORE
 from ..skeleton import runningpose19
 from .lifting import WholeSequenceLifter
 from .outputs import LiftedSequence
@@ -313,7 +314,8 @@ def fill_2d_gaps(keypoints: np.ndarray, scores: np.ndarray, max_gap_frames: int,
 def lift_clip(lifter: WholeSequenceLifter, keypoints: np.ndarray, scores: np.ndarray,
               video_fps: float, image_size: Tuple[int, int],
               model_fps: Optional[float] = None, max_gap_s: float = 0.2,
-              min_segment_s: float = 0.1, fix_swaps: bool = True) -> LiftedSequence:
+              min_segment_s: float = 0.1, fix_swaps: bool = True,
+              equalise_bones: bool = True) -> LiftedSequence:
     """Lift a runner's whole clip.
 
     Args:
@@ -329,6 +331,13 @@ def lift_clip(lifter: WholeSequenceLifter, keypoints: np.ndarray, scores: np.nda
         min_segment_s (float): shorter runs of complete frames are not lifted.
         fix_swaps (bool): undo the detector's left/right swaps of legs and arms first
             (``fix_left_right_swaps``; the frames touched are counted in ``meta``).
+        equalise_bones (bool): give each left/right pair of lifted bones one length for
+            the clip, from the frames where the detector saw them
+            (``Skeleton.equalise_left_right``; the factors are in ``meta``). A lifter
+            lifts a limb the detector only guessed at face value: in a side view the
+            hidden far arm, which detectors draw as a copy of the near one, comes out
+            13-17 % longer than the near arm on the real treadmill clip. Costs 0.1 mm
+            (clean 2D) and 0.4 mm (detector-like) of MPJPE on the held-out Tindra2.
 
     Returns:
         LiftedSequence: at the video's frames; ``valid`` False in long gaps.
@@ -381,7 +390,15 @@ def lift_clip(lifter: WholeSequenceLifter, keypoints: np.ndarray, scores: np.nda
             root[idx] = np.stack([np.interp(t_video[idx], t_model, traj[:, c])
                                   for c in range(3)], -1)
         valid[np.arange(a, b)[~inside]] = False
-    return LiftedSequence(out, video_fps, kp, sc, root, valid,
-                          dict(image_size=list(image_size), model_fps=model_fps,
-                               left_right_swaps_fixed={name: int(swapped[:, c].sum()) for c, name
-                                                       in enumerate(SWAP_CHAINS)}))
+    meta = dict(image_size=list(image_size), model_fps=model_fps,
+                left_right_swaps_fixed={name: int(swapped[:, c].sum()) for c, name
+                                        in enumerate(SWAP_CHAINS)})
+    if equalise_bones and valid.any():
+        threshold = lifter.confidence_threshold
+        seen = sc > (SEEN_SCORE if threshold is None else threshold)
+        sk = runningpose19()
+        out, factors = sk.equalise_left_right(out, seen)
+        meta['bone_length_factors'] = {  # links whose length changed
+            f'{sk.names[p]}-{sk.names[c]}': round(float(f), 3)
+            for (p, c), f in zip(sk.links, factors) if abs(f - 1) > 5e-4}
+    return LiftedSequence(out, video_fps, kp, sc, root, valid, meta)

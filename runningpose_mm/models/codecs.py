@@ -19,6 +19,11 @@ import numpy as np
 from mmpose.codecs import VideoPoseLifting
 from mmpose.registry import KEYPOINT_CODECS
 
+#: A detector's keypoint with a score above this was seen; at or below it, guessed (the
+#: training data's detector-like 2D scores its hidden far-side limbs 0.02-0.3,
+#: ``mocap/corruption.py``). A seen-flag lifter's config sets its own threshold.
+SEEN_SCORE = 0.3
+
 
 def seen_flags(scores: np.ndarray, threshold: float) -> np.ndarray:
     """1.0 where a keypoint's score is above ``threshold``, else 0.0 (float32)."""
