@@ -1,5 +1,5 @@
 """The released lifter shipped in the package: the default everywhere, loadable as
-float32 from its half-precision file, and reproducing its model card's held-out figure
+float32 from its compact file (int8 kernels), and reproducing its model card's held-out figure
 (so a wrong file or a broken loader fails)."""
 import os.path as osp
 
@@ -9,8 +9,9 @@ import torch
 
 import runningpose_mm  # noqa: F401
 from runningpose_mm.apis.inferencer import RunningPoseInferencer
-from runningpose_mm.apis.lifting import load_lifter
+from runningpose_mm.apis.lifting import MEMBERS_KEY, load_lifter
 from runningpose_mm.apis.released import RELEASED_WEIGHTS, held_out_check, released_lifter
+from runningpose_mm.apis.weights import unpack_state_dict
 from runningpose_mm.skeleton import runningpose19
 
 from conftest import SHARED_DATA, shared_file
@@ -19,21 +20,25 @@ from conftest import SHARED_DATA, shared_file
 def test_the_released_lifter_is_shipped_and_is_the_default():
     config, weights = released_lifter()
     assert osp.isfile(config) and weights == RELEASED_WEIGHTS
-    assert osp.getsize(weights) < 12e6  # a few MB: half precision
+    assert osp.getsize(weights) < 12e6  # a few MB: int8 kernels
     checkpoint = torch.load(weights, map_location='cpu', weights_only=False)
-    assert all(v.dtype == torch.float16 for v in checkpoint['state_dict'].values()
-               if v.is_floating_point())
+    members = checkpoint[MEMBERS_KEY]
+    assert len(members) == checkpoint['meta']['released']['members'] >= 1
+    kernels = [v for v in members[0].values() if isinstance(v, dict)]
+    assert kernels and all(v['int8'].dtype == torch.int8 for v in kernels)
     meta = checkpoint['meta']['runningpose']
     assert meta['keypoints'] == 'runningpose19' and meta['fps'] > 0
     assert meta['keypoint_names'] == list(runningpose19().names)
     lifter = load_lifter()
     assert lifter.fps == meta['fps'] and lifter.receptive_field == 81
+    assert len(lifter.members) == len(members)
     assert all(p.dtype == torch.float32 for p in lifter.model.parameters())
     inferencer = RunningPoseInferencer(pose2d=None)
     assert inferencer.model_fps == meta['fps']
-    first = next(iter(checkpoint['state_dict']))
-    np.testing.assert_allclose(inferencer.lifter.model.state_dict()[first].numpy(),
-                               checkpoint['state_dict'][first].float().numpy())
+    for model, packed in zip(inferencer.lifter.members, members):
+        name = next(k for k, v in packed.items() if isinstance(v, dict))  # a kernel
+        np.testing.assert_allclose(model.state_dict()[name].numpy(),
+                                   unpack_state_dict(packed)[name].numpy())
 
 
 def test_the_shipped_weights_reproduce_their_held_out_figure():

@@ -245,13 +245,18 @@ def test_an_ensemble_is_exported_compactly_loaded_and_tested(trained, tiny_data,
     out = str(tmp_path / 'released' / 'lifter.pth')
     figures = {'MPJPE': 61.25, 'P-MPJPE': 40.0, 'MPJPE/feet': 70.0,
                'MPJPE/left_forefoot': 80.0, 'MPJPE/right_forefoot': 81.0}
-    export_released(ckpts, str(small), dict(tests={}, leave_one_out={
-        'TrialA': dict(tests={'clean': figures}, epochs=3, train_minutes=1.5)}), out_path=out,
-        shared_data=str(tmp_path / 'no_shared_data'))
+    export_released(ckpts, str(small), dict(
+        tests={'clean': figures}, member_tests=[{'clean': {'MPJPE': 63.0}},
+                                                {'clean': {'MPJPE': 65.54}}],
+        recipe=dict(real_cameras=320), leave_one_out={
+            'TrialA': dict(tests={'clean': figures}, epochs=3, train_minutes=1.5)}),
+        out_path=out, shared_data=str(tmp_path / 'no_shared_data'))
     assert is_released_file(out) and not is_released_file(ckpts[-1])
     assert osp.isfile(tmp_path / 'released' / 'MODEL_CARD.md')
     card = open(tmp_path / 'released' / 'MODEL_CARD.md').read()
     assert 'ensemble of 2 trainings' in card
+    assert 'the members score 63.0 / 65.5 mm,\ntheir mean 61.2 mm' in card
+    assert '--real-cameras 320' in card and '--cameras 4' in card  # the recipe's options
     assert '## Leave one trial out' in card and \
         '| TrialA | clean | 61.2 | 40.0 | 70.0 | 80.0 / 81.0 | 3 | 1.5 |' in card
     fp32_bytes = sum(v.numel() * 4 for v in torch.load(ckpts[-1], map_location='cpu',

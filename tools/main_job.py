@@ -194,6 +194,10 @@ def released_on_real_data(shared_data: str, work_dir: str) -> None:
               f"{cadence_from_2d(kp19, data.fps):.1f} steps/min; contact "
               f"{1000 * mean['contact_time_s']:.0f} ms, flight "
               f"{1000 * mean['flight_time_s']:.0f} ms -> {osp.relpath(paths['html'], REPO)}")
+        factors = lifted.meta.get('bone_length_factors', {})
+        largest = sorted(factors.items(), key=lambda kv: -abs(kv[1] - 1))[:4]
+        print('    left/right bones given one length; largest changes: ' +
+              (', '.join(f'{bone} x{f:.2f}' for bone, f in largest) or 'none'))
 
 
 if __name__ == '__main__':

@@ -263,4 +263,10 @@ def gait_report_from_lifted(lifted, out_dir: str, title: str = 'Running gait rep
     from .metrics import analyse_gait, upright_lifted
     joints = upright_lifted(lifted)
     analysis = analyse_gait(joints, lifted.fps, events_frame='pelvis')
+    factors = (lifted.meta or {}).get('bone_length_factors') or {}
+    changed = {bone: f for bone, f in factors.items() if abs(f - 1) >= 0.05}
+    if changed:  # the lifted skeleton was corrected visibly: say where
+        analysis.warnings.append(
+            'left and right bones given one length for the clip; changed by 5 % or more: ' +
+            ', '.join(f'{bone} x{f:.2f}' for bone, f in sorted(changed.items())))
     return analysis, write_report(analysis, joints, lifted.fps, out_dir, title, source)
