@@ -15,7 +15,7 @@ def test_leave_one_out_never_trains_or_selects_on_the_held_out_trial(tmp_path):
     out = subprocess.run(
         [sys.executable, f'{REPO}/tools/train_released.py', '--leave-one-out',
          '--shared-data', SHARED_DATA, '--synthetic', '4', '--cameras', '1',
-         '--real-cameras', '1', '--seconds', '1', '--epochs', '1',
+         '--real-cameras', '1', '--seconds', '1', '--epochs', '1', '--members', '1',
          '--config', f'{REPO}/configs/runningpose_tcn_27frm.py', '--work-dir', str(tmp_path)],
         capture_output=True, text=True, timeout=600)
     assert out.returncode == 0, out.stderr[-3000:]

@@ -104,7 +104,8 @@ def main():
     parser.add_argument('--synthetic', type=int, default=200, help='synthetic runners')
     parser.add_argument('--seconds', type=float, default=4.0, help='per synthetic runner')
     parser.add_argument('--cameras', type=int, default=4, help='per synthetic runner')
-    parser.add_argument('--real-cameras', type=int, default=80, help='per real trial')
+    parser.add_argument('--real-cameras', type=int, default=320,
+                        help='per real trial (the release: 320; the previous one: 80)')
     parser.add_argument('--camera-distance', type=float, nargs=2, metavar=('MIN', 'MAX'),
                         default=list(VirtualRigConfig.distance_m),
                         help='virtual cameras this many metres from the runner (default: '
@@ -121,9 +122,10 @@ def main():
                         'a copy of the near one, as detectors guess it (DetectorNoiseConfig.'
                         'far_arm_copy_prob)')
     parser.add_argument('--seed', type=int, default=0, help='seed of runners, cameras and noise')
-    parser.add_argument('--members', type=int, default=1,
+    parser.add_argument('--members', type=int, default=2,
                         help='train the recipe this many times (seeds --seed, --seed + 1, ...; '
-                        'each its own data draw) and release the ensemble (mean 3D)')
+                        'each its own data draw) and release the ensemble (mean 3D; the '
+                        'release: 2)')
     parser.add_argument('--export', action='store_true',
                         help='write the best checkpoint(s) into runningpose_mm/released/')
     parser.add_argument('--leave-one-out-results', metavar='JSON',

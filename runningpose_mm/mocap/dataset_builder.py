@@ -347,7 +347,7 @@ def shared_data_trials(data_dir: str) -> List[TrialSource]:
     Tindra1 (train) and Tindra2 (test) are two sprint starts of one athlete; the Hamner
     subject's 2 m/s trial is marked train and the 3 m/s trial val (another lab, another
     runner, treadmill), but ``build_dataset`` leaves both out of lifting datasets: their
-    marker set has no knee, ankle or head markers and the lifter takes only frames with
+    marker set has no knee or head markers and the lifter takes only frames with
     every joint. Validation runners then come from ``synthetic_trials``.
     """
     trials = []
