@@ -25,6 +25,27 @@ def test_pinhole_projection_and_round_trip():
     np.testing.assert_allclose(cam.camera_to_world(cam.world_to_camera(p)), p)
 
 
+def test_a_panning_camera_keeps_the_runner_at_one_image_column():
+    """An overground runner passing a camera 6 m away: a static camera sees the pelvis
+    cross most of the image; the same camera panning keeps it at its first column, its
+    height in the image still rises and falls, and the body is unchanged (a rotation)."""
+    run = synthesize_run(RunnerParams(speed_mps=5.0, treadmill=False), 2.0, 50)
+    joints = run.joints_m - [5.0, 0.0, 0.0]  # from 5 m before the camera to 5 m after
+    cam = Camera('c', look_at([0, -6, 1.2], [0, 0, 1.0]), [0, -6, 1.2], [1000, 1000],
+                 [960, 540], 1920, 1080)
+    static = cam.project_world(joints)
+    panned3d = cam.follow_with_yaw(joints)
+    panned = cam.project(panned3d)
+    assert np.ptp(static[:, 0, 0]) > 1000
+    # (exactly for a level camera; this one looks 2 deg down and the pelvis bobs)
+    assert np.ptp(panned[:, 0, 0]) < 2 and panned[0, 0, 0] == pytest.approx(static[0, 0, 0])
+    assert np.ptp(panned[:, 0, 1]) > 5  # the pelvis still bobs
+    np.testing.assert_allclose(panned3d[0], cam.world_to_camera(joints[0]), atol=1e-12)
+    sk = runningpose19()
+    for name, length in sk.bone_lengths(panned3d).items():
+        np.testing.assert_allclose(length, sk.bone_lengths(joints)[name], atol=1e-9)
+
+
 def test_distortion_moves_points_radially():
     cam = Camera('c', np.eye(3), [0, 0, 0], [1000, 1000], [500, 500], 1000, 1000,
                  k=[0.1, 0, 0])

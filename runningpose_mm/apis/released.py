@@ -240,8 +240,9 @@ P-MPJPE {check.get('p_mpjpe_mm', float('nan')):.1f} mm on {check.get('frames', '
 - One real athlete (a sprint start) is the only real whole-skeleton training data; other
   runners come from the synthetic model. Runners from other labs, clothing and shoes are
   not represented in the real data.
-- Virtual cameras are static (no panning), without lens distortion; the 2D corruption
-  is modelled, not learned from a detector.
+- Training cameras are static and without lens distortion; the 2D corruption is
+  modelled, not learned from a detector. A phone that pans to follow the runner:
+  `python benchmarks/camera_panning.py` lifts held-out views both ways.
 - A limb the detector never sees (the far arm in a side view: every detector guesses it,
   MediaPipe as a copy of the near arm) is lifted as guessed. The video path gives each
   left/right pair of bones one length per clip, from the frames where the detector saw

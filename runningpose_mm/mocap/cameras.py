@@ -66,6 +66,32 @@ class Camera:
     def project_world(self, points_world: np.ndarray) -> np.ndarray:
         return self.project(self.world_to_camera(points_world))
 
+    def follow_with_yaw(self, joints_world: np.ndarray, anchor: int = 0) -> np.ndarray:
+        """The camera panning to follow a runner, as a phone does: frame by frame it
+        turns about the world vertical (z) through its centre so that joint ``anchor``
+        keeps the horizontal direction it had in the first frame (and so its image
+        column: exactly for a level camera, within a pixel or two for one tilted a few
+        degrees).
+
+        Args:
+            joints_world (np.ndarray): (T, K, 3) world metres, z up.
+            anchor (int): the joint to follow (default the pelvis).
+
+        Returns:
+            np.ndarray: (T, K, 3) the joints in each frame's camera frame (``project``
+            gives the pixels).
+        """
+        joints_world = np.asarray(joints_world, dtype=np.float64)
+        offset = joints_world[:, anchor, :2] - self.T[:2]
+        azimuth = np.unwrap(np.arctan2(offset[:, 1], offset[:, 0]))
+        turn = -(azimuth - azimuth[0])  # the world turned back by the runner's azimuth
+        c, s = np.cos(turn), np.sin(turn)
+        yaw = np.zeros((len(turn), 3, 3))
+        yaw[:, 0, 0], yaw[:, 0, 1], yaw[:, 1, 0], yaw[:, 1, 1] = c, -s, s, c
+        yaw[:, 2, 2] = 1.0
+        rotations = self.R[None] @ yaw  # (T, 3, 3) world -> camera per frame
+        return np.einsum('tij,tkj->tki', rotations, joints_world - self.T)
+
     def to_param_dict(self) -> dict:
         """MMPose-style camera parameters (lists, for JSON): R, T (metres), f, c (2, 1),
         k, p, w, h, fps, name. ``T`` is the camera centre in the world."""
