@@ -172,6 +172,51 @@ def test_ankle_from_heel_and_metatarsal_markers_where_the_malleoli_are_known():
     assert np.median(errors) < 0.012 and np.percentile(errors, 95) < 0.025
 
 
+def test_functional_knee_and_head_estimates_where_the_markers_give_both():
+    """The estimates the Hamner evaluation map uses for joints its markers lack, on the
+    Qualisys sprints whose markers give them: the knee from thigh and shank clusters
+    within 40 mm (median) of the epicondyle midpoint, plain SCoRE's choice along the
+    flexion axis 36-50 mm; the head from the trunk within 50 mm of mid-ears."""
+    from runningpose_mm.mocap.marker_map import functional_knee_centre, trunk_offset_point
+    sk = runningpose19()
+    for trial in ('Tindra1', 'Tindra2'):
+        raw = read_markers(shared_file('qualisys_tindra', f'{trial}.txt'), rate_hz=170.0)
+        joints = joints_from_markers(raw, MarkerMap.load('runningpose_qualisys45')).joints_m
+        m = raw.in_metres().z_up()
+        for s, side in (('L', 'left'), ('R', 'right')):
+            hip, knee, ankle = (joints[:, sk.index(f'{side}_{j}')]
+                                for j in ('hip', 'knee', 'ankle'))
+            estimate = functional_knee_centre(
+                [hip, m.marker(f'{s}Thigh2'), m.marker(f'{s}ThighFrontLow')],
+                [m.marker(f'{s}ShinFrontHigh'), m.marker(f'{s}AnkleOut'),
+                 m.marker(f'{s}AnkleIn')], hip, ankle)
+            assert np.median(np.linalg.norm(estimate - knee, axis=1)) < 0.040, (trial, side)
+        root, thorax, head = (joints[:, sk.index(j)] for j in ('root', 'thorax', 'head'))
+        estimate = trunk_offset_point(root, thorax, m.marker('SpineThoracic2'),
+                                      m.marker('Chest'), 0.50, 0.01)
+        assert np.median(np.linalg.norm(estimate - head, axis=1)) < 0.050, trial
+
+
+def test_a_map_with_a_base_redefines_joints_after_the_base_ones():
+    """hamner_opensim_estimated: the Hamner map with knees and head estimated, evaluated
+    after the joints they use; a real trial gives every joint, legs symmetric."""
+    base, estimated = (MarkerMap.load(n) for n in ('hamner_opensim', 'hamner_opensim_estimated'))
+    assert set(base.missing_joints()) == {'left_knee', 'right_knee', 'head', 'neck_base'}
+    assert not estimated.missing_joints()
+    order = list(estimated.joints)
+    assert order.index('right_knee') > order.index('right_ankle')
+    assert estimated.joints['right_hip'] == base.joints['right_hip']
+    data = read_markers(shared_file('hamner2013_subject04', 'run200_markers.trc'))
+    joints = joints_from_markers(data, estimated)
+    assert joints.visible.all()
+    bones = runningpose19().bone_lengths(joints.joints_m)
+    for bone in ('hip-knee', 'knee-ankle'):
+        left, right = (np.median(bones[f'{s}_{bone.replace("-", f"-{s}_")}'])
+                       for s in ('left', 'right'))
+        assert 0.35 < left < 0.5 and abs(left - right) / left < 0.03
+        assert np.std(bones[f'left_{bone.replace("-", "-left_")}']) / left < 0.03
+
+
 def test_map_fallbacks_when_a_marker_is_absent(tmp_path):
     """A trial without LMT5: the Hamner map falls back to the toe marker for the forefoot
     and leaves the ankle missing (its lateral direction is unknown), with a warning that

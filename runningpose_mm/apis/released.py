@@ -239,7 +239,8 @@ P-MPJPE {check.get('p_mpjpe_mm', float('nan')):.1f} mm on {check.get('frames', '
 
 - One real athlete (a sprint start) is the only real whole-skeleton training data; other
   runners come from the synthetic model. Runners from other labs, clothing and shoes are
-  not represented in the real data.
+  not represented in the real data: `python benchmarks/cross_athlete.py` measures the
+  lifter on another lab's treadmill runner (Hamner's subject 4), never trained on.
 - Training cameras are static and without lens distortion; the 2D corruption is
   modelled, not learned from a detector. A phone that pans to follow the runner:
   `python benchmarks/camera_panning.py` lifts held-out views both ways.

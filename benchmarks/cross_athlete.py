@@ -1,0 +1,136 @@
+"""The lifter on another lab's runner: the Hamner treadmill trials, never trained on.
+
+    python benchmarks/cross_athlete.py [--lifter released | CONFIG CHECKPOINT ...]
+        [--cameras 80] [--gait-cameras 8] [--seed 0] [--shared-data ../shared/data]
+
+The released lifter's real training data is one athlete's sprint start (Tindra1; its
+held-out figure, Tindra2, is the same athlete). Hamner & Delp's subject 4 runs on a
+treadmill at 2 and 3 m/s in another lab, with another marker set: the one real runner
+here with a whole body the lifter can be tested on, once the joints the set has no
+markers for are estimated (``hamner_opensim_estimated``: knees from the thigh and shank
+clusters, head and neck from the trunk; 31-39 and 44-45 mm median errors where the
+Qualisys markers give both). Rows:
+
+1. 3D accuracy: both trials through ``--cameras`` seeded virtual cameras, clean and
+   detector-like 2D, the whole-sequence evaluation (MPJPE, P-MPJPE, feet, per joint);
+   ``MPJPE/measured``: the joints with markers of their own (not knees, head, neck).
+2. Gait against the force plates through the video path: each trial through
+   ``--gait-cameras`` side views (clean 2D), ``lift_clip``, upright, pelvis-relative
+   events (``analyse_gait``), matched to the plates' contacts (vertical force > 50 N):
+   initial contact, toe-off and contact time errors (MAE, bias), cadence error.
+"""
+import argparse
+import os.path as osp
+import sys
+import tempfile
+import warnings
+
+import numpy as np
+
+REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
+sys.path.insert(0, REPO)
+sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
+
+import runningpose_mm  # noqa: E402,F401
+from gait_events import errors, row  # noqa: E402
+from runningpose_mm.apis.lifting import load_lifter  # noqa: E402
+from runningpose_mm.apis.released import released_lifter  # noqa: E402
+from runningpose_mm.apis.runner import build_runner  # noqa: E402
+from runningpose_mm.apis.video_lifting import lift_clip  # noqa: E402
+from runningpose_mm.evaluation import format_error_table, score_on_test_set  # noqa: E402
+from runningpose_mm.gait import analyse_gait, upright_from_camera  # noqa: E402
+from runningpose_mm.mocap import (MarkerMap, VirtualRigConfig, contacts_from_grf,  # noqa: E402
+                                  joints_from_markers, read_markers, sample_virtual_cameras)
+from runningpose_mm.mocap.corruption import DetectorNoiseConfig  # noqa: E402
+from runningpose_mm.mocap.dataset_builder import (BuildConfig, TrialSource,  # noqa: E402
+                                                  build_dataset)
+from runningpose_mm.mocap.timeseries import resample_in_time  # noqa: E402
+
+MAP = 'hamner_opensim_estimated'
+ESTIMATED = ('left_knee', 'right_knee', 'head', 'neck_base')
+QUIET = ['default_hooks.logger.interval=200', 'log_level=WARNING']
+
+
+def accuracy(lifter, config, trials, args, work):
+    """Rows 1: the whole-sequence evaluation on clean and detector-like 2D."""
+    for label, noise in (('clean', None), ('detector-like', DetectorNoiseConfig())):
+        out = osp.join(work, label)
+        build_dataset(trials, out, BuildConfig(
+            fps=lifter.fps, cameras_per_trial=args.cameras, noise=noise,
+            noise_fraction=1.0, noise_splits=('test',), seed=args.seed), progress=False)
+        tester = build_runner(config, work_dir=osp.join(work, f'run_{label}'),
+                              cfg_options=QUIET + [f'test_dataloader.dataset.data_root={out}'])
+        metrics = score_on_test_set(tester, lifter)
+        measured = [v for k, v in metrics.items() if k.startswith('MPJPE/') and
+                    k.split('/')[1] not in ESTIMATED + ('feet', 'body', 'common')]
+        metrics['MPJPE/measured'] = float(np.mean(measured))
+        print(f'Hamner subject 4 (2 and 3 m/s), {label} 2D, {args.cameras} cameras per trial '
+              f'(knees, head and neck estimated):')
+        print(format_error_table(metrics), flush=True)
+
+
+def gait(lifter, trials, args):
+    """Rows 2: the video path's contacts against the force plates."""
+    rig = VirtualRigConfig(view_weights=(1.0, 0.0, 0.0, 0.0))
+    rng = np.random.default_rng(args.seed + 1)
+    for trial in trials:
+        with warnings.catch_warnings():
+            warnings.simplefilter('ignore')
+            data = joints_from_markers(read_markers(trial.path), MarkerMap.load(MAP))
+        grf = contacts_from_grf(trial.path.replace('_markers.trc', '_grf.mot'), joints=data)
+        joints = resample_in_time(data.joints_m, data.rate_hz, lifter.fps)
+        ic, to, ct, cadence = [], [], [], []
+        for camera in sample_virtual_cameras(joints, args.gait_cameras, rng, rig):
+            cam3d = camera.world_to_camera(joints)
+            kp2d = camera.project(cam3d)
+            lifted = lift_clip(lifter, kp2d, np.ones(kp2d.shape[:2]), lifter.fps,
+                               (camera.w, camera.h), fix_swaps=False)
+            with warnings.catch_warnings():
+                warnings.simplefilter('ignore')
+                analysis = analyse_gait(upright_from_camera(lifted.keypoints_3d), lifter.fps)
+            found = {s: f.contacts_s for s, f in analysis.events.feet.items()}
+            truth = {s: c - data.start_time_s for s, c in grf.contacts_s.items()}
+            e = errors(found, truth, analysis.events.duration_s)
+            ic += list(e[0])
+            to += list(e[1])
+            ct += list(e[2])
+            ics = np.sort(np.concatenate([c[:, 0] for c in truth.values()]))
+            cadence.append(analysis.summary.get('cadence_spm', np.nan) -
+                           60 * (len(ics) - 1) / (ics[-1] - ics[0]))
+        print(row(f'{trial.name} video path x{args.gait_cameras}', np.array(ic), np.array(to),
+                  np.array(ct), np.array(cadence)))
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument('--lifter', nargs='+', default=['released'],
+                        metavar='CONFIG CHECKPOINT', help="'released' (default) or a config "
+                        'and its checkpoint(s)')
+    parser.add_argument('--cameras', type=int, default=80, help='virtual cameras per trial')
+    parser.add_argument('--gait-cameras', type=int, default=8,
+                        help='side views per trial for the gait rows')
+    parser.add_argument('--seed', type=int, default=0, help='seed of cameras and noise')
+    parser.add_argument('--shared-data', default=osp.join(osp.dirname(REPO), 'shared', 'data'),
+                        help='folder of the real mocap (hamner2013_subject04 is used)')
+    args = parser.parse_args()
+    if args.lifter != ['released'] and len(args.lifter) < 2:
+        parser.error('--lifter takes released, or a config and its checkpoint(s)')
+    config, weights = released_lifter() if args.lifter == ['released'] else \
+        (args.lifter[0], args.lifter[1:])
+    hamner = osp.join(args.shared_data, 'hamner2013_subject04')
+    trials = [TrialSource(f'hamner_{t}', 'test', 'hamner_subject04',
+                          osp.join(hamner, f'{t}_markers.trc'), MAP)
+              for t in ('run200', 'run300') if osp.isfile(osp.join(hamner, f'{t}_markers.trc'))]
+    if not trials:
+        sys.exit(f'error: no Hamner trials in {hamner}')
+    lifter = load_lifter(config, weights)
+    with tempfile.TemporaryDirectory() as work:
+        accuracy(lifter, config, trials, args, work)
+    print(f"{'data':<30}{'IC MAE (bias) ms':>18}{'TO MAE (bias) ms':>18}"
+          f"{'contact MAE ms':>18}{'cad spm':>9}{'n':>6}{'missed':>7}")
+    gait(lifter, trials, args)
+
+
+if __name__ == '__main__':
+    main()
