@@ -1,7 +1,8 @@
 """The lifter on another lab's runner: the Hamner treadmill trials, never trained on.
 
     python benchmarks/cross_athlete.py [--lifter released | CONFIG CHECKPOINT ...]
-        [--cameras 80] [--gait-cameras 8] [--seed 0] [--shared-data ../shared/data]
+        [--cameras 80] [--gait-cameras 8] [--trials run200 run300] [--seed 0]
+        [--shared-data ../shared/data]
 
 The released lifter's real training data is one athlete's sprint start (Tindra1; its
 held-out figure, Tindra2, is the same athlete). Hamner & Delp's subject 4 runs on a
@@ -64,8 +65,8 @@ def accuracy(lifter, config, trials, args, work):
         measured = [v for k, v in metrics.items() if k.startswith('MPJPE/') and
                     k.split('/')[1] not in ESTIMATED + ('feet', 'body', 'common')]
         metrics['MPJPE/measured'] = float(np.mean(measured))
-        print(f'Hamner subject 4 (2 and 3 m/s), {label} 2D, {args.cameras} cameras per trial '
-              f'(knees, head and neck estimated):')
+        print(f'Hamner subject 4 ({", ".join(t.name for t in trials)}), {label} 2D, '
+              f'{args.cameras} cameras per trial (knees, head and neck estimated):')
         print(format_error_table(metrics), flush=True)
 
 
@@ -110,6 +111,9 @@ def main():
     parser.add_argument('--cameras', type=int, default=80, help='virtual cameras per trial')
     parser.add_argument('--gait-cameras', type=int, default=8,
                         help='side views per trial for the gait rows')
+    parser.add_argument('--trials', nargs='+', default=['run200', 'run300'],
+                        choices=['run200', 'run300'],
+                        help='Hamner trials to test on (e.g. the one a lifter did not train on)')
     parser.add_argument('--seed', type=int, default=0, help='seed of cameras and noise')
     parser.add_argument('--shared-data', default=osp.join(osp.dirname(REPO), 'shared', 'data'),
                         help='folder of the real mocap (hamner2013_subject04 is used)')
@@ -121,7 +125,7 @@ def main():
     hamner = osp.join(args.shared_data, 'hamner2013_subject04')
     trials = [TrialSource(f'hamner_{t}', 'test', 'hamner_subject04',
                           osp.join(hamner, f'{t}_markers.trc'), MAP)
-              for t in ('run200', 'run300') if osp.isfile(osp.join(hamner, f'{t}_markers.trc'))]
+              for t in args.trials if osp.isfile(osp.join(hamner, f'{t}_markers.trc'))]
     if not trials:
         sys.exit(f'error: no Hamner trials in {hamner}')
     lifter = load_lifter(config, weights)
