@@ -53,7 +53,9 @@ QUIET = ['default_hooks.logger.interval=200', 'log_level=WARNING']
 
 
 def accuracy(lifter, config, trials, args, work):
-    """Rows 1: the whole-sequence evaluation on clean and detector-like 2D."""
+    """Rows 1: the whole-sequence evaluation on clean and detector-like 2D (returned:
+    2D input -> metrics)."""
+    figures = {}
     for label, noise in (('clean', None), ('detector-like', DetectorNoiseConfig())):
         out = osp.join(work, label)
         build_dataset(trials, out, BuildConfig(
@@ -68,10 +70,15 @@ def accuracy(lifter, config, trials, args, work):
         print(f'Hamner subject 4 ({", ".join(t.name for t in trials)}), {label} 2D, '
               f'{args.cameras} cameras per trial (knees, head and neck estimated):')
         print(format_error_table(metrics), flush=True)
+        figures[label] = metrics
+    return figures
 
 
 def gait(lifter, trials, args):
-    """Rows 2: the video path's contacts against the force plates."""
+    """Rows 2: the video path's contacts against the force plates (returned: trial ->
+    MAE and bias of initial contact, toe-off and contact time in ms, contacts, cadence
+    error in steps/min)."""
+    figures = {}
     rig = VirtualRigConfig(view_weights=(1.0, 0.0, 0.0, 0.0))
     rng = np.random.default_rng(args.seed + 1)
     for trial in trials:
@@ -100,6 +107,20 @@ def gait(lifter, trials, args):
                            60 * (len(ics) - 1) / (ics[-1] - ics[0]))
         print(row(f'{trial.name} video path x{args.gait_cameras}', np.array(ic), np.array(to),
                   np.array(ct), np.array(cadence)))
+        figures[trial.name] = dict(
+            contacts=len(ct), cadence_spm=float(np.mean(np.abs(cadence))),
+            **{f'{name}_{stat}_ms': float(1000 * f(np.array(v)))
+               for name, v in (('ic', ic), ('to', to), ('contact', ct))
+               for stat, f in (('mae', lambda x: np.mean(np.abs(x))), ('bias', np.mean))})
+    return figures
+
+
+def hamner_trials(shared_data: str, names=('run200', 'run300')):
+    """The Hamner trials to test on, with the estimating map."""
+    hamner = osp.join(shared_data, 'hamner2013_subject04')
+    return [TrialSource(f'hamner_{t}', 'test', 'hamner_subject04',
+                        osp.join(hamner, f'{t}_markers.trc'), MAP)
+            for t in names if osp.isfile(osp.join(hamner, f'{t}_markers.trc'))]
 
 
 def main():
@@ -122,12 +143,9 @@ def main():
         parser.error('--lifter takes released, or a config and its checkpoint(s)')
     config, weights = released_lifter() if args.lifter == ['released'] else \
         (args.lifter[0], args.lifter[1:])
-    hamner = osp.join(args.shared_data, 'hamner2013_subject04')
-    trials = [TrialSource(f'hamner_{t}', 'test', 'hamner_subject04',
-                          osp.join(hamner, f'{t}_markers.trc'), MAP)
-              for t in args.trials if osp.isfile(osp.join(hamner, f'{t}_markers.trc'))]
+    trials = hamner_trials(args.shared_data, args.trials)
     if not trials:
-        sys.exit(f'error: no Hamner trials in {hamner}')
+        sys.exit(f'error: no Hamner trials in {args.shared_data}/hamner2013_subject04')
     lifter = load_lifter(config, weights)
     with tempfile.TemporaryDirectory() as work:
         accuracy(lifter, config, trials, args, work)

@@ -235,8 +235,9 @@ def test_building_from_the_shared_real_trials(tmp_path):
     feed it one is refused."""
     shared_file('qualisys_tindra', 'Tindra1.txt')
     shared_file('hamner2013_subject04', 'run200_markers.trc')
-    summary = build_dataset(shared_data_trials(SHARED_DATA), str(tmp_path),
-                            BuildConfig(fps=50, cameras_per_trial=3), progress=False)
+    summary = build_dataset(shared_data_trials(SHARED_DATA, estimated_joints=False),
+                            str(tmp_path), BuildConfig(fps=50, cameras_per_trial=3),
+                            progress=False)
     trials = summary['trials']
     assert trials['Tindra1']['frames_mocap'] == 685 and trials['Tindra1']['frames'] == 202
     assert trials['Tindra2']['split'] == 'test' and trials['Tindra1']['missing_joints'] == []
@@ -248,6 +249,14 @@ def test_building_from_the_shared_real_trials(tmp_path):
     ds = RunningPoseDataset(ann_file=str(tmp_path / 'train.npz'), seq_len=27)
     assert (ds.ann_data['keypoints_3d_visible'] > 0).all()
     assert np.isfinite(ds.ann_data['keypoints_2d']).all()
+
+    # with the joints its markers lack estimated (the default), Hamner gives whole
+    # skeletons and is in
+    estimated = build_dataset(shared_data_trials(SHARED_DATA), str(tmp_path / 'estimated'),
+                              BuildConfig(fps=50, cameras_per_trial=1), progress=False)
+    assert not estimated['skipped_incomplete_2d']
+    assert estimated['trials']['hamner_run200']['missing_joints'] == []
+    assert estimated['trials']['hamner_run300']['split'] == 'val'
 
     # a long marker gap in one joint: frames without it are not used
     trial = shared_data_trials(SHARED_DATA)[0]

@@ -248,7 +248,12 @@ def test_an_ensemble_is_exported_compactly_loaded_and_tested(trained, tiny_data,
     export_released(ckpts, str(small), dict(
         tests={'clean': figures}, member_tests=[{'clean': {'MPJPE': 63.0}},
                                                 {'clean': {'MPJPE': 65.54}}],
-        recipe=dict(real_cameras=320), leave_one_out={
+        recipe=dict(real_cameras=320), real_trials=['TrialA', 'hamner_run200'],
+        kept_out=['hamner_run300'], cross_athlete=dict(
+            trial='hamner_run300', clean=figures, gait={'hamner_run300': dict(
+                contacts=48, ic_mae_ms=30.5, ic_bias_ms=30.5, to_mae_ms=19.7,
+                to_bias_ms=19.7, contact_mae_ms=12.9, contact_bias_ms=-10.8)}),
+        leave_one_out={
             'TrialA': dict(tests={'clean': figures}, epochs=3, train_minutes=1.5)}),
         out_path=out, shared_data=str(tmp_path / 'no_shared_data'))
     assert is_released_file(out) and not is_released_file(ckpts[-1])
@@ -257,6 +262,9 @@ def test_an_ensemble_is_exported_compactly_loaded_and_tested(trained, tiny_data,
     assert 'ensemble of 2 trainings' in card
     assert 'the members score 63.0 / 65.5 mm,\ntheir mean 61.2 mm' in card
     assert '--real-cameras 320' in card and '--cameras 4' in card  # the recipe's options
+    assert 'the real trials TrialA, hamner_run200' in card and 'kept out: hamner_run300' in card
+    assert '## Another runner: hamner_run300 (kept out)' in card
+    assert '| hamner_run300 | 48 | 30.5 (+30.5) | 19.7 (+19.7) | 12.9 (-10.8) |' in card
     assert '## Leave one trial out' in card and \
         '| TrialA | clean | 61.2 | 40.0 | 70.0 | 80.0 / 81.0 | 3 | 1.5 |' in card
     fp32_bytes = sum(v.numel() * 4 for v in torch.load(ckpts[-1], map_location='cpu',

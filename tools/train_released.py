@@ -5,8 +5,10 @@
     python tools/train_released.py --leave-one-out ...   # the recipe once per real trial
 
 1. Dataset: every real trial of ``--shared-data`` whose marker set gives the whole
-   skeleton (trials lacking joints would teach 2D inputs with holes that detectors never
-   produce), through ``--real-cameras`` virtual cameras each, plus ``--synthetic``
+   skeleton, or estimates the joints it has no markers for (Hamner's knees and head;
+   trials lacking joints would teach 2D inputs with holes that detectors never produce),
+   except the ``--keep-out`` ones (default hamner_run300: another runner to test on with
+   ``benchmarks/cross_athlete.py``), through ``--real-cameras`` virtual cameras each, plus ``--synthetic``
    synthetic runners through ``--cameras`` cameras; half of all views with detector-like
    2D; with ``--body-scale`` each view of a real trial films the athlete's motion on a
    body of its own (segment lengths varied, as the synthetic runners' are). Validation:
@@ -52,7 +54,7 @@ QUIET = ['default_hooks.logger.interval=200', 'log_level=WARNING']
 
 
 def build(args, data_dir):
-    real = shared_data_trials(args.shared_data)
+    real = [t for t in shared_data_trials(args.shared_data) if t.name not in args.keep_out]
     if not real:
         sys.exit(f'error: no real trials in {args.shared_data}')
     for trial in real:
@@ -97,6 +99,10 @@ def main():
                         'configs/runningpose_tcn_traj.py adds the root-trajectory branch)')
     parser.add_argument('--hold-out', default='Tindra2',
                         help="real trial kept out for testing ('' trains on all)")
+    parser.add_argument('--keep-out', nargs='*', default=['hamner_run300'], metavar='TRIAL',
+                        help="real trials used neither for training nor for the recipe's test "
+                        '(default: hamner_run300, for benchmarks/cross_athlete.py --trials '
+                        'run300: another runner than the held-out one)')
     parser.add_argument('--minutes', type=float, default=36.0, help='training time budget')
     parser.add_argument('--epochs', type=int,
                         help='train exactly this many epochs (the released model: 10) instead '
@@ -157,7 +163,8 @@ def leave_one_out(args):
     """The recipe once per real trial with a whole skeleton (the only ones the lifter
     trains and tests on), that trial held out: never trained on, never used to select."""
     from runningpose_mm.mocap.dataset_builder import whole_skeleton_trials
-    trials = [t.name for t in whole_skeleton_trials(shared_data_trials(args.shared_data))]
+    trials = [t.name for t in whole_skeleton_trials(shared_data_trials(args.shared_data))
+              if t.name not in args.keep_out]
     if len(trials) < 2:
         sys.exit(f'error: leave-one-out needs two or more real whole-skeleton trials in '
                  f'{args.shared_data}, found {trials}')
@@ -183,6 +190,7 @@ def run_recipe(args) -> dict:
     results = dict(checkpoint=best if len(best) > 1 else best[0], seeds=seeds,
                    epochs=members[0]['epochs'], train_minutes=round(train_min, 1),
                    windows=members[0]['windows'], hold_out=args.hold_out, tests={},
+                   real_trials=members[0]['real_trials'], kept_out=list(args.keep_out),
                    recipe=dict(synthetic=args.synthetic, cameras=args.cameras,
                                real_cameras=args.real_cameras,
                                far_arm_copy=args.far_arm_copy,
@@ -250,7 +258,9 @@ def train_member(args, seed: int, work_dir: str) -> dict:
         print('validation MPJPE (synthetic, mm): ' + ', '.join(f'{v:.1f}' for v in val.data[0]))
     return dict(checkpoint=best_checkpoint(runner), epochs=epochs,
                 train_minutes=round(train_min, 1),
-                windows=summaries['mixed']['splits']['train']['rows'], data_dir=data_dir)
+                windows=summaries['mixed']['splits']['train']['rows'], data_dir=data_dir,
+                real_trials=[t for t in summaries['mixed']['splits']['train']['trials']
+                             if not t.startswith('synthetic_')])
 
 
 def test_held_out(args, checkpoints, data_dir) -> dict:

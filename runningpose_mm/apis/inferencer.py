@@ -76,7 +76,7 @@ class RunningPoseInferencer:
         flip_test (bool): the 2D model also reads the mirrored crop and averages (its
             config's default, the accurate choice); False halves the 2D model's time.
         lifter_flip_test (bool): the lifter also lifts the mirrored 2D and averages
-            (``WholeSequenceLifter``: held-out mocap MPJPE 32.8 -> 31.7 mm with the
+            (``WholeSequenceLifter``: held-out mocap MPJPE 33.9 -> 32.3 mm with the
             released lifter, at twice the lifting time; off by default).
         equalise_bones (bool): give each left/right pair of lifted bones one length per
             clip, from the frames where the detector saw them (``lift_clip``; default).
@@ -325,8 +325,8 @@ def add_inferencer_arguments(parser) -> None:
                        help='checkpoint trained with --lifter-config (path or URL); several: '
                        'an ensemble, their 3D averaged')
     group.add_argument('--lifter-flip-test', action='store_true',
-                       help='also lift the mirrored 2D and average (held-out mocap MPJPE 32.8 '
-                       '-> 31.7 mm with the released lifter; twice the lifting time)')
+                       help='also lift the mirrored 2D and average (held-out mocap MPJPE 33.9 '
+                       '-> 32.3 mm with the released lifter; twice the lifting time)')
     group.add_argument('--raw-bone-lengths', action='store_true',
                        help="the lifter's own bone lengths (default: each left/right pair "
                        'of bones gets one length per clip, from the frames where the 2D '

@@ -176,6 +176,41 @@ An **ensemble of {members} trainings** of the same recipe (seeds {', '.join(map(
 each draws other synthetic runners, cameras and 2D noise): the 3D is the mean of the
 members' 3D.{spread}
 """
+    names = released.get('real_trials')
+    real_trials = (
+        'the real Qualisys trial(s) with whole skeletons except the held-out trial '
+        f"({released.get('hold_out') or 'none'})" if not names else
+        f"the real trials {', '.join(names)}" + (
+            " (Hamner's knees and head estimated from its thigh, shank and trunk markers, "
+            '`hamner_opensim_estimated`)' if any(n.startswith('hamner') for n in names)
+            else '') + f"; held out: {released.get('hold_out') or 'none'}" +
+        (f"; kept out: {', '.join(released['kept_out'])}" if released.get('kept_out') else ''))
+    cross = released.get('cross_athlete') or {}
+    gait_rows = '\n'.join(
+        f"| {trial} | {g['contacts']} | {g['ic_mae_ms']:.1f} ({g['ic_bias_ms']:+.1f}) | "
+        f"{g['to_mae_ms']:.1f} ({g['to_bias_ms']:+.1f}) | "
+        f"{g['contact_mae_ms']:.1f} ({g['contact_bias_ms']:+.1f}) |"
+        for trial, g in cross.get('gait', {}).items())
+    cross_athlete = '' if not cross else f"""
+## Another runner: {cross['trial']} (kept out)
+
+Hamner & Delp's subject 4 (treadmill, another lab and marker set; knees and head
+estimated), a trial never trained on nor used to select: `python
+benchmarks/cross_athlete.py --trials {cross['trial'].replace('hamner_', '')}`.
+{cross.get('note', '')}
+
+| 2D input | MPJPE | P-MPJPE | feet | forefeet L / R |
+|---|---|---|---|---|
+{chr(10).join(f'| {name} | {figures(cross[name])} |' for name in ('clean', 'detector-like')
+              if name in cross)}
+
+The video path (`lift_clip`, side views, clean 2D) against the force plates, ms, MAE
+(bias):
+
+| trial | contacts | initial contact | toe-off | contact time |
+|---|---|---|---|---|
+{gait_rows}
+"""
     leave_one_out = '' if not released.get('leave_one_out') else f"""
 ## Leave one trial out
 
@@ -199,8 +234,7 @@ keypoints (pixels, normalised as in training) to pelvis-relative 3D in the camer
 - **Keypoints**: {lifter_meta['keypoints']}, as defined in
   `configs/_base_/datasets/runningpose19.py` (forefoot at
   {lifter_meta.get('forefoot_fraction', 0.7):g} of heel -> toe tip).
-- **Training data**: the real Qualisys trial(s) with whole skeletons except the held-out
-  trial ({released.get('hold_out') or 'none'}), each through {recipe['real_cameras']}
+- **Training data**: {real_trials}, each through {recipe['real_cameras']}
   virtual cameras (side, oblique, front and back views, landscape and portrait, 30-75 %
   person height, the runner anywhere in the frame), and synthetic runners (a model: feet
   that roll over heel, forefoot and toes, a pelvis that falls freely in flight; 2.5-7
@@ -210,7 +244,7 @@ keypoints (pixels, normalised as in training) to pelvis-relative 3D in the camer
   scores, constant per-joint offsets, larger at the hips{copies}). 2D is normalised by
   the image's longer side.
   The lifter takes only frames with every joint (as inference lifts only those), so
-  trials whose marker set lacks joints (Hamner: knees, head; RBDS: the upper body) are
+  trials whose marker set lacks joints it cannot estimate (RBDS: the upper body) are
   left out. {released.get('windows', '?')} training windows.
 - **Recipe**: `python tools/train_released.py --synthetic {recipe['synthetic']}
   --cameras {recipe['cameras']} --real-cameras {recipe['real_cameras']}{options}
@@ -234,7 +268,7 @@ Shipped-weights check (`runningpose_mm.apis.released.held_out_check`: Tindra2 th
 `lift_clip`, these weights as shipped): MPJPE {check.get('mpjpe_mm', float('nan')):.1f} mm,
 P-MPJPE {check.get('p_mpjpe_mm', float('nan')):.1f} mm on {check.get('frames', '?')} frames;
 `tests/test_released.py` recomputes it.
-{leave_one_out}
+{cross_athlete}{leave_one_out}
 ## Known limits
 
 - One real athlete (a sprint start) is the only real whole-skeleton training data; other
