@@ -9,6 +9,7 @@ or more models (an ensemble, outputs averaged) stored compactly (int8 kernels,
 """
 import os
 import os.path as osp
+import textwrap
 from typing import Optional, Sequence, Tuple, Union
 
 from ..skeleton import config_dir
@@ -177,14 +178,16 @@ each draws other synthetic runners, cameras and 2D noise): the 3D is the mean of
 members' 3D.{spread}
 """
     names = released.get('real_trials')
-    real_trials = (
+    real_trials = '\n  '.join(textwrap.wrap(
         'the real Qualisys trial(s) with whole skeletons except the held-out trial '
         f"({released.get('hold_out') or 'none'})" if not names else
         f"the real trials {', '.join(names)}" + (
             " (Hamner's knees and head estimated from its thigh, shank and trunk markers, "
-            '`hamner_opensim_estimated`)' if any(n.startswith('hamner') for n in names)
-            else '') + f"; held out: {released.get('hold_out') or 'none'}" +
-        (f"; kept out: {', '.join(released['kept_out'])}" if released.get('kept_out') else ''))
+            '`hamner_opensim_estimated`; held out: '
+            if any(n.startswith('hamner') for n in names) else ' (held out: ') +
+        f"{released.get('hold_out') or 'none'}" +
+        (f"; kept out: {', '.join(released['kept_out'])}" if released.get('kept_out') else '')
+        + ')', 78))
     cross = released.get('cross_athlete') or {}
     gait_rows = '\n'.join(
         f"| {trial} | {g['contacts']} | {g['ic_mae_ms']:.1f} ({g['ic_bias_ms']:+.1f}) | "
@@ -197,7 +200,7 @@ members' 3D.{spread}
 Hamner & Delp's subject 4 (treadmill, another lab and marker set; knees and head
 estimated), a trial never trained on nor used to select: `python
 benchmarks/cross_athlete.py --trials {cross['trial'].replace('hamner_', '')}`.
-{cross.get('note', '')}
+{textwrap.fill(cross.get('note', ''), 90)}
 
 | 2D input | MPJPE | P-MPJPE | feet | forefeet L / R |
 |---|---|---|---|---|
