@@ -21,8 +21,10 @@ import numpy as np
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 sys.path.insert(0, REPO)
+sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
 
 import runningpose_mm  # noqa: E402,F401
+from gait_events import add_lifter_argument, lifter_from_args  # noqa: E402
 from runningpose_mm.apis.lifting import load_lifter  # noqa: E402
 from runningpose_mm.apis.video_lifting import lift_clip  # noqa: E402
 from runningpose_mm.evaluation.functional import align_procrustes, mpjpe  # noqa: E402
@@ -48,9 +50,7 @@ def scores(pairs):
 def main():
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument('--lifter', nargs='+', default=['released'],
-                        metavar='CONFIG CHECKPOINT', help="'released' (default) or a config "
-                        'and its checkpoint(s)')
+    add_lifter_argument(parser, ['released'])
     parser.add_argument('--cameras', type=int, default=80, help='virtual cameras')
     parser.add_argument('--seed', type=int, default=5, help='seed of the cameras')
     parser.add_argument('--min-pan', type=float, default=15.0,
@@ -59,13 +59,10 @@ def main():
     parser.add_argument('--shared-data', default=osp.join(osp.dirname(REPO), 'shared', 'data'),
                         help='folder of the real mocap (Tindra2 is used)')
     args = parser.parse_args()
-    if args.lifter != ['released'] and len(args.lifter) < 2:
-        parser.error('--lifter takes released, or a config and its checkpoint(s)')
     trial = next((t for t in shared_data_trials(args.shared_data) if t.name == 'Tindra2'), None)
     if trial is None:
         sys.exit(f'error: Tindra2 not found in {args.shared_data}')
-    lifter = load_lifter() if args.lifter == ['released'] else \
-        load_lifter(args.lifter[0], args.lifter[1:])
+    lifter = load_lifter(*lifter_from_args(parser, args))
     data = trial.load_joints()
     joints = resample_in_time(data.joints_m, data.rate_hz, lifter.fps)
     visible = np.isfinite(joints).all(axis=-1)

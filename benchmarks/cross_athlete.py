@@ -33,9 +33,8 @@ sys.path.insert(0, REPO)
 sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
 
 import runningpose_mm  # noqa: E402,F401
-from gait_events import errors, row  # noqa: E402
+from gait_events import add_lifter_argument, errors, lifter_from_args, row  # noqa: E402
 from runningpose_mm.apis.lifting import load_lifter  # noqa: E402
-from runningpose_mm.apis.released import released_lifter  # noqa: E402
 from runningpose_mm.apis.runner import build_runner  # noqa: E402
 from runningpose_mm.apis.video_lifting import lift_clip  # noqa: E402
 from runningpose_mm.evaluation import format_error_table, score_on_test_set  # noqa: E402
@@ -126,9 +125,7 @@ def hamner_trials(shared_data: str, names=('run200', 'run300')):
 def main():
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument('--lifter', nargs='+', default=['released'],
-                        metavar='CONFIG CHECKPOINT', help="'released' (default) or a config "
-                        'and its checkpoint(s)')
+    add_lifter_argument(parser, ['released'])
     parser.add_argument('--cameras', type=int, default=80, help='virtual cameras per trial')
     parser.add_argument('--gait-cameras', type=int, default=8,
                         help='side views per trial for the gait rows')
@@ -139,10 +136,7 @@ def main():
     parser.add_argument('--shared-data', default=osp.join(osp.dirname(REPO), 'shared', 'data'),
                         help='folder of the real mocap (hamner2013_subject04 is used)')
     args = parser.parse_args()
-    if args.lifter != ['released'] and len(args.lifter) < 2:
-        parser.error('--lifter takes released, or a config and its checkpoint(s)')
-    config, weights = released_lifter() if args.lifter == ['released'] else \
-        (args.lifter[0], args.lifter[1:])
+    config, weights = lifter_from_args(parser, args)
     trials = hamner_trials(args.shared_data, args.trials)
     if not trials:
         sys.exit(f'error: no Hamner trials in {args.shared_data}/hamner2013_subject04')

@@ -85,6 +85,23 @@ class SyntheticTally:
                    np.array(self.cad), self.missed)
 
 
+def add_lifter_argument(parser, default=None):
+    """``--lifter released | CONFIG CHECKPOINT [CHECKPOINT ...]`` (several: an ensemble)."""
+    parser.add_argument('--lifter', nargs='+', default=default, metavar='CONFIG CHECKPOINT',
+                        help="'released' or a lifter config and its checkpoint(s)" +
+                        (f' (default: {default[0]})' if default else ''))
+
+
+def lifter_from_args(parser, args):
+    """(config, weights) of ``--lifter``; a usage error for a config without weights."""
+    from runningpose_mm.apis.released import released_lifter
+    if args.lifter == ['released']:
+        return released_lifter()
+    if len(args.lifter) < 2:
+        parser.error('--lifter takes released, or a config and its checkpoint(s)')
+    return args.lifter[0], args.lifter[1:]
+
+
 def row(name, ic, to, ct, cadence_err, n_missed=0):
     ms = lambda x: f'{1000 * np.mean(np.abs(x)):6.1f} ({1000 * np.mean(x):+6.1f})'  # noqa: E731
     return (f'{name:<30}{ms(ic):>18}{ms(to):>18}{ms(ct):>18}'
@@ -99,8 +116,7 @@ def main():
     parser.add_argument('--shared-data', default=osp.join(osp.dirname(REPO), 'shared', 'data'),
                         help='folder of the real mocap (Hamner, Qualisys)')
     parser.add_argument('--seed', type=int, default=0, help='seed of the runners and cameras')
-    parser.add_argument('--lifter', nargs='+', metavar='CONFIG CHECKPOINT',
-                        help="a lifter config and checkpoint, or 'released'")
+    add_lifter_argument(parser)
     args = parser.parse_args()
     header = (f"{'data':<30}{'IC MAE (bias) ms':>18}{'TO MAE (bias) ms':>18}"
               f"{'contact MAE ms':>18}{'cad spm':>9}{'n':>6}{'missed':>7}")
@@ -179,6 +195,7 @@ def main():
                             world.summary.get('cadence_spm', np.nan)])))
 
     if args.lifter:
+        args.lifter = lifter_from_args(parser, args)
         lifted_runners(args, row)
 
 
@@ -187,7 +204,7 @@ def lifted_runners(args, row):
     from runningpose_mm.apis.video_lifting import lift_clip
     from runningpose_mm.gait import upright_from_camera
     from runningpose_mm.mocap import VirtualRigConfig, sample_virtual_cameras
-    lifter = load_lifter() if args.lifter == ['released'] else load_lifter(*args.lifter)
+    lifter = load_lifter(*args.lifter)
     rng = np.random.default_rng(args.seed + 100)
     rig = VirtualRigConfig(view_weights=(0.7, 0.3, 0.0, 0.0), person_height_frac=(0.5, 0.6),
                            distance_m=(8, 12))
