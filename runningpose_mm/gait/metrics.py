@@ -180,9 +180,9 @@ def analyse_gait(joints_m: np.ndarray, rate_hz: float, global_trajectory: Option
             are too noisy for foot heights over a fixed floor. Measured on 20 synthetic
             runners lifted by the released lifter at 50 fps with the *true* root added
             (a perfect trajectory branch; ``benchmarks/gait_events.py --lifter``):
-            world-frame contact time 29.0 ms MAE, toe-off 28 ms early, 23 of 243
-            contacts missed, against 13.8 ms and 3 missed from the same 3D made
-            pelvis-relative (the previous release: 31.5 ms, 27 missed; 11.6 ms, 3).
+            world-frame contact time 27.0 ms MAE, toe-off 30 ms early, 26 of 243
+            contacts missed, against 12.1 ms and 3 missed from the same 3D made
+            pelvis-relative (the 80-view release: 31.5 ms, 27 missed; 11.6 ms, 3).
             The trajectory still gives speed, step length and vertical oscillation.
 
     Returns:
