@@ -75,8 +75,7 @@ def main():
         body = joints[frames]
         static3d, static2d, _, _ = project_sequence(body, visible[frames], camera)
         panned3d = camera.follow_with_yaw(body)
-        offset = body[:, 0, :2] - camera.T[:2]  # pelvis seen from the camera, from above
-        pans.append(np.degrees(np.ptp(np.unwrap(np.arctan2(offset[:, 1], offset[:, 0])))))
+        pans.append(np.degrees(np.ptp(camera.yaw_to_follow(body))))
         for name, cam3d, kp2d in (('static', static3d, static2d),
                                   ('panning', panned3d, camera.project(panned3d))):
             lifted = lift_clip(lifter, kp2d, np.ones(kp2d.shape[:2]), lifter.fps,

@@ -8,9 +8,9 @@ The released lifter's real training data is one athlete's sprint start (Tindra1;
 held-out figure, Tindra2, is the same athlete). Hamner & Delp's subject 4 runs on a
 treadmill at 2 and 3 m/s in another lab, with another marker set: the one real runner
 here with a whole body the lifter can be tested on, once the joints the set has no
-markers for are estimated (``hamner_opensim_estimated``: knees from the thigh and shank
-clusters, head and neck from the trunk; 31-39 and 44-45 mm median errors where the
-Qualisys markers give both). Rows:
+markers for are estimated (``shared_data_trials``, map ``hamner_opensim_estimated``:
+knees from the thigh and shank clusters, head and neck from the trunk; 31-39 and 44-45
+mm median errors where the Qualisys markers give both). Rows:
 
 1. 3D accuracy: both trials through ``--cameras`` seeded virtual cameras, clean and
    detector-like 2D, the whole-sequence evaluation (MPJPE, P-MPJPE, feet, per joint);
@@ -39,14 +39,13 @@ from runningpose_mm.apis.runner import build_runner  # noqa: E402
 from runningpose_mm.apis.video_lifting import lift_clip  # noqa: E402
 from runningpose_mm.evaluation import format_error_table, score_on_test_set  # noqa: E402
 from runningpose_mm.gait import analyse_gait, upright_from_camera  # noqa: E402
-from runningpose_mm.mocap import (MarkerMap, VirtualRigConfig, contacts_from_grf,  # noqa: E402
-                                  joints_from_markers, read_markers, sample_virtual_cameras)
+from runningpose_mm.mocap import (VirtualRigConfig, contacts_from_grf,  # noqa: E402
+                                  sample_virtual_cameras)
 from runningpose_mm.mocap.corruption import DetectorNoiseConfig  # noqa: E402
-from runningpose_mm.mocap.dataset_builder import (BuildConfig, TrialSource,  # noqa: E402
-                                                  build_dataset)
+from runningpose_mm.mocap.dataset_builder import (BuildConfig, build_dataset,  # noqa: E402
+                                                  shared_data_trials)
 from runningpose_mm.mocap.timeseries import resample_in_time  # noqa: E402
 
-MAP = 'hamner_opensim_estimated'
 ESTIMATED = ('left_knee', 'right_knee', 'head', 'neck_base')
 QUIET = ['default_hooks.logger.interval=200', 'log_level=WARNING']
 
@@ -81,10 +80,11 @@ def gait(lifter, trials, args):
     rig = VirtualRigConfig(view_weights=(1.0, 0.0, 0.0, 0.0))
     rng = np.random.default_rng(args.seed + 1)
     for trial in trials:
-        with warnings.catch_warnings():
-            warnings.simplefilter('ignore')
-            data = joints_from_markers(read_markers(trial.path), MarkerMap.load(MAP))
+        data = trial.load_joints()
         grf = contacts_from_grf(trial.path.replace('_markers.trc', '_grf.mot'), joints=data)
+        truth = {s: c - data.start_time_s for s, c in grf.contacts_s.items()}
+        ics = np.sort(np.concatenate([c[:, 0] for c in truth.values()]))
+        true_cadence = 60 * (len(ics) - 1) / (ics[-1] - ics[0])
         joints = resample_in_time(data.joints_m, data.rate_hz, lifter.fps)
         ic, to, ct, cadence = [], [], [], []
         for camera in sample_virtual_cameras(joints, args.gait_cameras, rng, rig):
@@ -96,14 +96,11 @@ def gait(lifter, trials, args):
                 warnings.simplefilter('ignore')
                 analysis = analyse_gait(upright_from_camera(lifted.keypoints_3d), lifter.fps)
             found = {s: f.contacts_s for s, f in analysis.events.feet.items()}
-            truth = {s: c - data.start_time_s for s, c in grf.contacts_s.items()}
             e = errors(found, truth, analysis.events.duration_s)
             ic += list(e[0])
             to += list(e[1])
             ct += list(e[2])
-            ics = np.sort(np.concatenate([c[:, 0] for c in truth.values()]))
-            cadence.append(analysis.summary.get('cadence_spm', np.nan) -
-                           60 * (len(ics) - 1) / (ics[-1] - ics[0]))
+            cadence.append(analysis.summary.get('cadence_spm', np.nan) - true_cadence)
         print(row(f'{trial.name} video path x{args.gait_cameras}', np.array(ic), np.array(to),
                   np.array(ct), np.array(cadence)))
         figures[trial.name] = dict(
@@ -115,11 +112,13 @@ def gait(lifter, trials, args):
 
 
 def hamner_trials(shared_data: str, names=('run200', 'run300')):
-    """The Hamner trials to test on, with the estimating map."""
-    hamner = osp.join(shared_data, 'hamner2013_subject04')
-    return [TrialSource(f'hamner_{t}', 'test', 'hamner_subject04',
-                        osp.join(hamner, f'{t}_markers.trc'), MAP)
-            for t in names if osp.isfile(osp.join(hamner, f'{t}_markers.trc'))]
+    """The Hamner trials to test on (``shared_data_trials``: its map estimates the joints
+    the markers lack), as test trials."""
+    trials = [t for t in shared_data_trials(shared_data)
+              if t.name in {f'hamner_{n}' for n in names}]
+    for trial in trials:
+        trial.split = 'test'
+    return trials
 
 
 def main():

@@ -166,8 +166,8 @@ class Skeleton:
             seen = np.ones(joints.shape[:2], bool)
         median = np.full(len(self.links), np.nan)
         weight = np.zeros(len(self.links))
-        for i, (p, c) in enumerate(self.links):
-            length = np.linalg.norm(joints[:, c] - joints[:, p], axis=-1)
+        lengths = self.bone_lengths(joints).values()  # in ``links`` order
+        for i, ((p, c), length) in enumerate(zip(self.links, lengths)):
             finite = np.isfinite(length)
             both_seen = finite & seen[:, p] & seen[:, c]
             if both_seen.sum() >= min_seen_frames:

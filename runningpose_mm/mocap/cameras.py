@@ -66,6 +66,14 @@ class Camera:
     def project_world(self, points_world: np.ndarray) -> np.ndarray:
         return self.project(self.world_to_camera(points_world))
 
+    def yaw_to_follow(self, joints_world: np.ndarray, anchor: int = 0) -> np.ndarray:
+        """(T,) radians the camera turns about the world vertical through its centre,
+        from the first frame, to keep joint ``anchor`` in the same horizontal direction
+        (``follow_with_yaw``)."""
+        offset = np.asarray(joints_world, dtype=np.float64)[:, anchor, :2] - self.T[:2]
+        azimuth = np.unwrap(np.arctan2(offset[:, 1], offset[:, 0]))
+        return azimuth - azimuth[0]
+
     def follow_with_yaw(self, joints_world: np.ndarray, anchor: int = 0) -> np.ndarray:
         """The camera panning to follow a runner, as a phone does: frame by frame it
         turns about the world vertical (z) through its centre so that joint ``anchor``
@@ -82,9 +90,7 @@ class Camera:
             gives the pixels).
         """
         joints_world = np.asarray(joints_world, dtype=np.float64)
-        offset = joints_world[:, anchor, :2] - self.T[:2]
-        azimuth = np.unwrap(np.arctan2(offset[:, 1], offset[:, 0]))
-        turn = -(azimuth - azimuth[0])  # the world turned back by the runner's azimuth
+        turn = -self.yaw_to_follow(joints_world, anchor)  # the world turned back by it
         c, s = np.cos(turn), np.sin(turn)
         yaw = np.zeros((len(turn), 3, 3))
         yaw[:, 0, 0], yaw[:, 0, 1], yaw[:, 1, 0], yaw[:, 1, 1] = c, -s, s, c
