@@ -197,6 +197,14 @@ def test_functional_knee_and_head_estimates_where_the_markers_give_both():
         assert np.median(np.linalg.norm(estimate - head, axis=1)) < 0.050, trial
 
 
+def test_a_functional_knee_without_enough_cluster_frames_is_a_clear_error():
+    from runningpose_mm.mocap.marker_map import functional_knee_centre
+    points = [np.full((50, 3), np.nan)] * 3  # a cluster never seen
+    leg = np.zeros((50, 3))
+    with pytest.raises(MarkerMapError, match='fewer than 10 frames with both clusters'):
+        functional_knee_centre(points, points, leg, leg + [0, 0, -0.8])
+
+
 def test_a_map_with_a_base_redefines_joints_after_the_base_ones():
     """hamner_opensim_estimated: the Hamner map with knees and head estimated, evaluated
     after the joints they use; a real trial gives every joint, legs symmetric."""
