@@ -262,3 +262,41 @@ def test_map_fallbacks_when_a_marker_is_absent(tmp_path):
                                              r'does not have \(and gives no fallback'):
         joints_from_markers(read_markers(str(tmp_path / 'no_left_toes.trc')),
                             MarkerMap.load('hamner_opensim'))
+
+
+def test_rbds_knees_from_its_four_marker_clusters():
+    """rbds_lowerbody_estimated: RBDS's knees from three markers of each thigh and shank
+    cluster; legs of one length on both sides, rigid over the trial, knee flexion
+    running-like; the upper body stays missing (no marker above the pelvis)."""
+    data = read_markers(shared_file('fukuchi2017_rbds001', 'RBDS001runT25markers.txt'))
+    marker_map = MarkerMap.load('rbds_lowerbody_estimated')
+    assert 'left_knee' not in marker_map.missing_joints()
+    assert len(marker_map.missing_joints()) == 10
+    with pytest.warns(MissingJointWarning):
+        joints = joints_from_markers(data, marker_map)
+    sk = runningpose19()
+    bones = sk.bone_lengths(joints.joints_m)
+    for bone in ('hip-knee', 'knee-ankle'):
+        left, right = (np.median(bones[f'{s}_{bone.replace("-", f"-{s}_")}'])
+                       for s in ('left', 'right'))
+        assert 0.42 < left < 0.52 and abs(left - right) / left < 0.03, bone
+        assert np.std(bones[f'left_{bone.replace("-", "-left_")}']) / left < 0.02
+    hip, knee, ankle = (joints.joints_m[:, sk.index(f'left_{j}')] for j in ('hip', 'knee', 'ankle'))
+    u, v = hip - knee, ankle - knee
+    flexion = 180 - np.degrees(np.arccos(np.sum(u * v, -1) / np.linalg.norm(u, axis=-1) /
+                                         np.linalg.norm(v, axis=-1)))
+    low, high = np.percentile(flexion, [1, 99])
+    assert 0 < low < 20 and 75 < high < 120  # stance near straight, swing deeply flexed
+
+
+def test_a_map_file_that_is_not_a_valid_map_is_a_clear_error(tmp_path):
+    bad_yaml = tmp_path / 'bad.yaml'
+    bad_yaml.write_text('name: x\ndescription: a: b\njoints: {}\n')
+    with pytest.raises(MarkerMapError, match='bad.yaml: not valid YAML'):
+        MarkerMap.load(str(bad_yaml))
+    four = tmp_path / 'four.yaml'
+    four.write_text('base: rbds_lowerbody\njoints:\n  left_knee:\n    functional_knee: {thigh: '
+                    '[A, B, C, D], shank: [E, F, G], hip: left_hip, ankle: left_ankle}\n')
+    with pytest.raises(MarkerMapError, match="'left_knee': functional_knee takes three "
+                                             'markers for each of thigh and shank'):
+        MarkerMap.load(str(four))

@@ -71,7 +71,10 @@ class MarkerMap:
             raise FileNotFoundError(f'marker map {name_or_path!r} not found; shipped maps: '
                                     f'{available_marker_maps()}')
         with open(path) as f:
-            spec = yaml.safe_load(f)
+            try:
+                spec = yaml.safe_load(f)
+            except yaml.YAMLError as exc:
+                raise MarkerMapError(f'{path}: not valid YAML: {exc}') from None
         if not isinstance(spec, dict) or 'joints' not in spec:
             raise MarkerMapError(f'{path}: a marker map needs a "joints" mapping')
         joints = dict(spec['joints'])
@@ -102,6 +105,13 @@ class MarkerMap:
                     raise MarkerMapError(f'{self.source}: joint {joint!r} must be one of '
                                          f'{list(_OPERATIONS)} (or a list of them, tried in '
                                          f'order), got {op!r}')
+                args = op.get('functional_knee')
+                if args is not None and not (
+                        isinstance(args, dict) and
+                        all(len(args.get(k) or []) == 3 for k in ('thigh', 'shank'))):
+                    raise MarkerMapError(f'{self.source}: joint {joint!r}: functional_knee '
+                                         'takes three markers for each of thigh and shank '
+                                         f'(they span the segment\'s axes), got {args!r}')
 
     def alternatives(self, joint: str) -> List[dict]:
         """The joint's operations in order of preference (a map may list fallbacks for
