@@ -113,3 +113,37 @@ def test_infeasible_or_non_running_parameters_are_refused():
         synthesize_run(RunnerParams(touchdown_forward_fraction=1.5))
     with pytest.raises(ValueError, match='infeasible'):
         synthesize_run(RunnerParams(speed_mps=11, cadence_spm=110, duty_factor=0.45))
+
+
+def test_modelled_upper_body_is_the_synthetic_runners_own_in_any_direction():
+    """``model_upper_body`` on measured legs: given a synthetic runner's legs alone,
+    running in another direction, it rebuilds that runner's trunk, head and arms exactly
+    (the same model, driven by the same thighs; body height from the legs); joints the
+    input has are never changed."""
+    from runningpose_mm.mocap import model_upper_body
+    from runningpose_mm.mocap.synthetic import UPPER_BODY
+    run = synthesize_run(RunnerParams(height_m=1.68, arm_swing_gain=0.9), 3.0, 50.0)
+    upper = [SK.index(n) for n in UPPER_BODY]
+    legs = run.joints_m.copy()
+    legs[:, upper] = np.nan
+    turn = np.radians(125.0)  # running along (-0.57, 0.82) instead of +x
+    rot = np.array([[np.cos(turn), -np.sin(turn), 0], [np.sin(turn), np.cos(turn), 0],
+                    [0, 0, 1]])
+    filled = model_upper_body(legs @ rot.T, RunnerParams(arm_swing_gain=0.9)) @ rot
+    np.testing.assert_allclose(filled, run.joints_m, atol=1e-9)
+    # another arm carriage gives other arms: the parameters are used
+    other = model_upper_body(legs, RunnerParams(arm_swing_gain=0.3))
+    assert np.abs(other[:, SK.index('left_wrist')] - run.joints_m[:, SK.index('left_wrist')]
+                  ).max() > 0.1
+    # a measured joint stays as measured; a frame without a knee has no modelled arm
+    partial = legs.copy()
+    partial[:, SK.index('head')] = run.joints_m[:, SK.index('head')] + [0, 0, 0.05]
+    partial[10, SK.index('left_knee')] = np.nan
+    out = model_upper_body(partial)
+    np.testing.assert_array_equal(out[:, SK.index('head')], partial[:, SK.index('head')])
+    assert np.isnan(out[10, SK.index('left_elbow')]).all()
+    assert np.isfinite(out[11, SK.index('left_elbow')]).all()
+    no_knees = legs.copy()
+    no_knees[:, [SK.index('left_knee'), SK.index('right_knee')]] = np.nan
+    with pytest.raises(ValueError, match='needs hips, knees and ankles'):
+        model_upper_body(no_knees)

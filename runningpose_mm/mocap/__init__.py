@@ -8,7 +8,8 @@ from .marker_map import (JointData, MarkerMap, MarkerMapError, MissingJointWarni
 from .markers import MarkerData, MocapFormatError
 from .readers import (read_c3d, read_marker_labels, read_marker_table, read_markers,
                       read_qtm_tsv, read_qualisys_txt, read_trc)
-from .synthetic import RunnerParams, SyntheticRun, sample_runner_params, synthesize_run
+from .synthetic import (RunnerParams, SyntheticRun, model_upper_body, sample_runner_params,
+                        synthesize_run)
 
 __all__ = [
     'Camera', 'VirtualRigConfig', 'load_calibrated_cameras', 'sample_virtual_cameras',
@@ -17,5 +18,6 @@ __all__ = [
     'MarkerMapError', 'MissingJointWarning', 'available_marker_maps',
     'harrington_hip_centre', 'joints_from_markers', 'MarkerData', 'MocapFormatError',
     'read_c3d', 'read_marker_labels', 'read_marker_table', 'read_markers', 'read_qtm_tsv',
-    'read_qualisys_txt', 'read_trc', 'RunnerParams', 'SyntheticRun', 'sample_runner_params', 'synthesize_run'
+    'read_qualisys_txt', 'read_trc', 'RunnerParams', 'SyntheticRun', 'model_upper_body',
+    'sample_runner_params', 'synthesize_run'
 ]

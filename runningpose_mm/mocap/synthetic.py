@@ -446,6 +446,66 @@ def _upper_body(joints, idx, root, thigh_angle, p: RunnerParams, H):
         joints[:, idx[f'{side}_wrist']] = wrist
 
 
+#: the joints ``model_upper_body`` adds: everything above the pelvis
+UPPER_BODY = ('spine', 'thorax', 'neck_base', 'head', 'left_shoulder', 'left_elbow',
+              'left_wrist', 'right_shoulder', 'right_elbow', 'right_wrist')
+
+
+def model_upper_body(joints_m: np.ndarray, params: Optional[RunnerParams] = None
+                     ) -> np.ndarray:
+    """The synthetic runner's trunk, head and arms on a real runner's measured legs.
+
+    For marker sets without an upper body (RBDS's lower-body set): the arms swing
+    opposite to the same-side thigh exactly as the synthetic runner's do (``_upper_body``),
+    driven by the measured thigh angles, with segments scaled to the measured legs (body
+    height = median thigh + shank length / 0.491, Winter's fractions). What this gives
+    is a model: lifting datasets use it as 2D input only, never as a 3D target
+    (``TrialSource.model_upper_body``).
+
+    Args:
+        joints_m (np.ndarray): (T, 19, 3) runningpose19 joints, metres, world z up, with
+            root, hips and knees; running in any horizontal direction
+            (``Skeleton.pelvis_heading``).
+        params (RunnerParams, optional): trunk lean, arm swing, elbow flexion (default:
+            the synthetic runner's defaults).
+
+    Returns:
+        np.ndarray: a copy with the ``UPPER_BODY`` joints that were NaN filled (NaN where
+        a frame lacks the root, a hip or a knee).
+
+    Raises:
+        ValueError: no frame has both hips and knees.
+    """
+    sk = runningpose19()
+    idx = {n: i for i, n in enumerate(sk.names)}
+    joints_m = np.asarray(joints_m, dtype=np.float64)
+    heading = sk.pelvis_heading(joints_m)
+    # into the synthetic runner's frame: running along +x, left = +y, z up
+    c, s_ = heading
+    to_local = np.array([[c, s_, 0.0], [-s_, c, 0.0], [0.0, 0.0, 1.0]])
+    local = joints_m @ to_local.T
+    legs = [np.linalg.norm(local[:, idx[f'{side}_hip']] - local[:, idx[f'{side}_knee']], axis=-1)
+            + np.linalg.norm(local[:, idx[f'{side}_knee']] - local[:, idx[f'{side}_ankle']],
+                             axis=-1) for side in ('left', 'right')]
+    leg = np.concatenate(legs)
+    if not np.isfinite(leg).any():
+        raise ValueError('model_upper_body needs hips, knees and ankles in some frame')
+    height = float(np.nanmedian(leg)) / (SEGMENTS['thigh'] + SEGMENTS['shank'])
+    p = RunnerParams(**{**(vars(params) if params else {}), 'height_m': height})
+    thigh_angle = {}
+    for side in ('left', 'right'):
+        thigh = local[:, idx[f'{side}_knee']] - local[:, idx[f'{side}_hip']]
+        thigh_angle[side] = np.arctan2(thigh[:, 0], -thigh[:, 2])
+    modelled = np.full_like(local, np.nan)
+    _upper_body(modelled, idx, local[:, idx['root']], thigh_angle, p, height)
+    out = joints_m.copy()
+    for name in UPPER_BODY:
+        j = idx[name]
+        fill = ~np.isfinite(out[:, j]).all(axis=-1)
+        out[fill, j] = modelled[fill, j] @ to_local  # back to the world frame
+    return out
+
+
 def sample_runner_params(rng: np.random.Generator, treadmill: Optional[bool] = None) -> RunnerParams:
     """Random runner for training augmentation: height 1.50-2.00 m with each segment's
     proportion varied (SD 5 %), 2.5-7 m/s, cadence rising with speed, the ground covered
