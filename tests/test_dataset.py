@@ -235,13 +235,15 @@ def test_building_from_the_shared_real_trials(tmp_path):
     feed it one is refused."""
     shared_file('qualisys_tindra', 'Tindra1.txt')
     shared_file('hamner2013_subject04', 'run200_markers.trc')
+    shared_file('fukuchi2017_rbds001', 'RBDS001runT35.c3d')
     summary = build_dataset(shared_data_trials(SHARED_DATA, estimated_joints=False),
                             str(tmp_path), BuildConfig(fps=50, cameras_per_trial=3),
                             progress=False)
     trials = summary['trials']
     assert trials['Tindra1']['frames_mocap'] == 685 and trials['Tindra1']['frames'] == 202
     assert trials['Tindra2']['split'] == 'test' and trials['Tindra1']['missing_joints'] == []
-    assert summary['skipped_incomplete_2d'] == ['hamner_run200', 'hamner_run300']
+    assert summary['skipped_incomplete_2d'] == ['hamner_run200', 'hamner_run300',
+                                                'rbds001_run250', 'rbds001_run350']
     assert trials['Tindra1']['bone_length_cv']['left_knee-left_ankle'] < 0.06
     text = format_summary(summary)
     assert 'Tindra2' in text and 'left out' in text and 'hamner_run200' in text
@@ -257,6 +259,11 @@ def test_building_from_the_shared_real_trials(tmp_path):
     assert not estimated['skipped_incomplete_2d']
     assert estimated['trials']['hamner_run200']['missing_joints'] == []
     assert estimated['trials']['hamner_run300']['split'] == 'val'
+    # and RBDS's legs, knees from its clusters, its upper body modelled as input only
+    rbds = estimated['trials']['rbds001_run250']
+    assert rbds['frames'] == 1500 and rbds['split'] == 'train'
+    assert 'left_knee' not in rbds['missing_joints'] and len(rbds['modelled_joints']) == 10
+    assert rbds['bone_length_cv']['left_hip-left_knee'] < 0.02
 
     # a long marker gap in one joint: frames without it are not used
     trial = shared_data_trials(SHARED_DATA)[0]
@@ -270,10 +277,12 @@ def test_building_from_the_shared_real_trials(tmp_path):
     gap_ds = np.load(tmp_path / 'gap' / 'train.npz')
     assert (gap_ds['keypoints_3d_visible'] > 0).all()
 
-    # an annotation file with missing joints (as the builder once wrote them: 2D zeros)
+    # an annotation file with missing 2D inputs (as the builder once wrote them: 2D zeros,
+    # score 0)
     arrays = dict(np.load(tmp_path / 'train.npz'))
     arrays['keypoints_3d_visible'][5:9, runningpose19().index('left_knee')] = 0
     arrays['keypoints_2d'][5:9, runningpose19().index('left_knee')] = 0
+    arrays['keypoints_2d_visible'][5:9, runningpose19().index('left_knee')] = 0
     np.savez(tmp_path / 'old.npz', **arrays)
     with pytest.raises(ValueError, match=r'old.npz: 4 rows lack joints \(left_knee\); the '
                                          'lifter takes only frames with every joint'):
@@ -337,3 +346,53 @@ def test_each_view_of_a_real_trial_films_its_own_body(tmp_path):
     with pytest.raises(ValueError, match='body_scale_sd must be two standard deviations'):
         build_dataset(trials, str(tmp_path / 'bad'), BuildConfig(body_scale_sd=(0.6, 0.0)),
                       progress=False)
+
+
+def test_a_lower_body_trial_teaches_legs_with_a_modelled_upper_body(tmp_path):
+    """A marker set without an upper body (RBDS): with ``model_upper_body`` the trial is
+    in, its 2D inputs whole (the modelled trunk, head and arms, as detectors would see a
+    runner), its 3D targets the measured joints only: the loss and the metrics skip the
+    modelled ones. Without it, it is left out as before."""
+    from runningpose_mm.mocap import RunnerParams, synthesize_run
+    from runningpose_mm.mocap.dataset_builder import TrialSource
+    from runningpose_mm.mocap.marker_map import JointData
+    from runningpose_mm.mocap.synthetic import UPPER_BODY
+    sk = runningpose19()
+    upper = [sk.index(n) for n in UPPER_BODY]
+    run = synthesize_run(RunnerParams(treadmill=True), duration_s=2.0, rate_hz=100.0)
+    legs = run.joints_m.copy()
+    legs[:, upper] = np.nan
+    data = JointData(legs, np.isfinite(legs).all(axis=-1), 100.0, 'lower-body markers',
+                     {n: 'lower-body marker set' for n in UPPER_BODY})
+    built = {}
+    for modelled in (False, True):
+        trial = TrialSource('lower', 'train', 'runner', 'markers.txt', 'rbds_lowerbody',
+                            model_upper_body=modelled)
+        trial.load_joints = lambda max_gap: data
+        out = tmp_path / str(modelled)
+        built[modelled] = build_dataset(
+            [trial] + synthetic_trials(1, 'train', seed=0, duration_s=2.0), str(out),
+            BuildConfig(fps=50, cameras_per_trial=2, min_frames_in_view=40,
+                        noise=DetectorNoiseConfig(), noise_fraction=0.5), progress=False)
+    assert built[False]['skipped_incomplete_2d'] == ['lower']
+    summary = built[True]
+    assert summary['trials']['lower']['modelled_joints'] == list(UPPER_BODY)
+    assert 'upper body modelled' in format_summary(summary)
+    arrays = np.load(tmp_path / 'True' / 'train.npz')
+    seqs = json.loads(str(arrays['sequences_json']))
+    rows = np.isin(arrays['sequence_index'],
+                   [i for i, s in enumerate(seqs) if s['trial'] == 'lower'])
+    assert rows.sum() == 2 * 100  # 2 views of 2 s at 50 fps (a treadmill: always in view)
+    v3, v2 = arrays['keypoints_3d_visible'], arrays['keypoints_2d_visible']
+    assert (v3[rows][:, upper] == 0).all() and (arrays['keypoints_3d'][rows][:, upper] == 0).all()
+    lower = [j for j in range(19) if j not in upper]
+    assert (v3[rows][:, lower] == 1).all() and (v3[~rows] == 1).all()
+    assert (v2 > 0).all()  # every 2D input is there, the modelled ones too
+    init_default_scope('mmpose')
+    ds = RunningPoseDataset(ann_file=str(tmp_path / 'True' / 'train.npz'), seq_len=27,
+                            pipeline=[dict(type='GenerateTarget', encoder=dict(
+                                type='VideoPoseLifting', num_keypoints=19, zero_center=True,
+                                root_index=0, remove_root=False))])
+    weights = {tuple(ds[i]['lifting_target_weight'].reshape(-1) > 0)
+               for i in range(len(ds))}
+    assert weights == {tuple(j not in upper for j in range(19)), (True,) * 19}

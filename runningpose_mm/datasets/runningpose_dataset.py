@@ -139,10 +139,12 @@ class RunningPoseDataset(BaseMocapDataset):
             raise ValueError(f'{ann_file}: built at {self.fps:g} fps, but the config '
                              f'expects fps={float(self.expected_fps):g}; rebuild the dataset '
                              'with --fps or change the config')
-        missing = self.ann_data['keypoints_3d_visible'] <= 0
+        missing = self.ann_data['keypoints_2d_visible'] <= 0
         if missing.any():
             # the lifter never sees a missing input at inference (only frames with every
-            # keypoint are lifted); such rows would feed it pixel (0, 0) in training
+            # keypoint are lifted); such rows would feed it pixel (0, 0) in training. (A
+            # joint without a 3D target but with a 2D input, a modelled upper body, is
+            # fine: the loss and the metrics skip it.)
             names = [runningpose19().names[j] for j in np.flatnonzero(missing.any(axis=0))]
             raise ValueError(f'{ann_file}: {int(missing.any(axis=1).sum())} rows lack joints '
                              f'({", ".join(names)}); the lifter takes only frames with every '

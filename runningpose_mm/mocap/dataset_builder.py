@@ -18,7 +18,7 @@ from .corruption import DetectorNoiseConfig, corrupt_keypoints_2d
 from .timeseries import longest_run, resample_in_time
 from .marker_map import JointData, MarkerMap, joints_from_markers
 from .readers import read_markers
-from .synthetic import RunnerParams, synthesize_run
+from .synthetic import UPPER_BODY, RunnerParams, model_upper_body, synthesize_run
 
 SPLITS = ('train', 'val', 'test')
 
@@ -39,6 +39,11 @@ class TrialSource:
         synthetic_duration_s (float): length of a synthetic trial.
         num_cameras (int, optional): virtual cameras for this trial (default: the build
             config's ``cameras_per_trial``).
+        model_upper_body (bool): the marker set has no upper body (RBDS): give the trial
+            the synthetic runner's trunk, head and arms driven by its measured thighs
+            (``synthetic.model_upper_body``) as 2D input, so that its legs and feet teach
+            the lifter as 3D targets; the modelled joints are never targets
+            (``keypoints_3d_visible`` 0: the loss and the metrics skip them).
     """
     name: str
     split: str
@@ -49,6 +54,7 @@ class TrialSource:
     synthetic: Optional[RunnerParams] = None
     synthetic_duration_s: float = 4.0
     num_cameras: Optional[int] = None
+    model_upper_body: bool = False
 
     def __post_init__(self):
         if self.split not in SPLITS:
@@ -233,7 +239,14 @@ def build_dataset(trials: Sequence[TrialSource], out_dir: str,
         bar.set_postfix_str(trial.name)
         data = trial.load_joints(config.max_gap_frames)
         joints = resample_in_time(data.joints_m, data.rate_hz, config.fps)
-        visible = np.isfinite(joints).all(axis=-1)
+        measured = np.isfinite(joints).all(axis=-1)  # 3D targets
+        modelled = []
+        if trial.model_upper_body:
+            lacking = [n for n in UPPER_BODY if not measured[:, skeleton.index(n)].any()]
+            if lacking:
+                joints = model_upper_body(joints)
+                modelled = lacking
+        visible = np.isfinite(joints).all(axis=-1)  # 2D inputs
         if not visible.any(axis=0).all():
             # A missing input is never fed to the lifter: at inference only frames with
             # every keypoint known are lifted (apis.video_lifting.lift_clip), so training
@@ -244,14 +257,15 @@ def build_dataset(trials: Sequence[TrialSource], out_dir: str,
             continue
         views = select_camera_views(joints, visible, config, rng, trial.name,
                                     trial.num_cameras)
-        bones = skeleton.bone_lengths(joints)
+        bones = skeleton.bone_lengths(np.where(measured[..., None], joints, np.nan))
         summary['trials'][trial.name] = dict(
             split=trial.split, subject=trial.subject, source=data.source,
             frames_mocap=int(data.num_frames), rate_mocap_hz=float(data.rate_hz),
             frames=int(joints.shape[0]), cameras=len(views),
             frames_in_view=[int(v[1].stop - v[1].start) for v in views],
             missing_joints=sorted(data.missing_joints) or
-            [skeleton.names[j] for j in np.flatnonzero(~visible.any(axis=0))],
+            [skeleton.names[j] for j in np.flatnonzero(~measured.any(axis=0))],
+            modelled_joints=modelled,
             bone_length_cv={k: float(np.nanstd(v) / np.nanmean(v)) for k, v in bones.items()
                             if np.isfinite(v).any()})
         scale_bodies = trial.synthetic is None and trial.split == 'train' and \
@@ -283,8 +297,9 @@ def build_dataset(trials: Sequence[TrialSource], out_dir: str,
                 name=f'{trial.name}__{camera.name}', trial=trial.name, subject=trial.subject,
                 fps=config.fps, camera=camera.to_param_dict()))
             r = rows[trial.split]
-            r['k3'].append(np.where(vis3d[..., None], cam3d, 0.0))
-            r['v3'].append(vis3d.astype(np.float32))
+            target = vis3d & measured[frames]
+            r['k3'].append(np.where(target[..., None], cam3d, 0.0))
+            r['v3'].append(target.astype(np.float32))
             r['k2'].append(np.where(np.isfinite(kp2d), kp2d, 0.0))
             r['v2'].append(np.asarray(vis2d, dtype=np.float32))
             r['seq'].append(np.full(len(cam3d), seq_id, dtype=np.int32))
@@ -322,8 +337,10 @@ def format_summary(summary: dict) -> str:
             continue
         cv = t['bone_length_cv']
         worst = max(cv, key=cv.get) if cv else '-'
+        missing = 'upper body modelled (2D input, no 3D target)' \
+            if t.get('modelled_joints') else ', '.join(t['missing_joints']) or 'none'
         lines.append(f"{name:<24}{t['split']:<7}{t['frames_mocap']:>13}{t['frames']:>11}"
-                     f"{t['cameras']:>6}  {', '.join(t['missing_joints']) or 'none'} / "
+                     f"{t['cameras']:>6}  {missing} / "
                      f"{worst} {100 * cv.get(worst, float('nan')):.1f}%")
     for split, ts in synthetic.items():
         lines.append(f"{f'synthetic x{len(ts)}':<24}{split:<7}"
@@ -351,8 +368,12 @@ def shared_data_trials(data_dir: str, estimated_joints: bool = True) -> List[Tri
     knees from the thigh and shank clusters, head from the trunk; 31-39 and 44-45 mm
     median errors where markers give both) and its trials give whole skeletons; without,
     ``hamner_opensim`` leaves them missing and ``build_dataset`` leaves the trials out
-    (the lifter takes only frames with every joint). Validation runners otherwise come
-    from ``synthetic_trials``.
+    (the lifter takes only frames with every joint). The RBDS subject 001's two 30-s
+    treadmill trials (2.5 and 3.5 m/s, a forefoot striker, lower-body markers) are train:
+    with ``estimated_joints`` their knees come from the clusters
+    (``rbds_lowerbody_estimated``) and their upper body is modelled as 2D input only
+    (``TrialSource.model_upper_body``): legs and feet are their 3D targets. Validation
+    runners otherwise come from ``synthetic_trials``.
     """
     trials = []
     qualisys = osp.join(data_dir, 'qualisys_tindra')
@@ -368,6 +389,14 @@ def shared_data_trials(data_dir: str, estimated_joints: bool = True) -> List[Tri
             trials.append(TrialSource(f'hamner_{name}', split, 'hamner_subject04', path,
                                       'hamner_opensim_estimated' if estimated_joints
                                       else 'hamner_opensim'))
+    rbds = osp.join(data_dir, 'fukuchi2017_rbds001')
+    for name, file in (('run250', 'RBDS001runT25markers.txt'), ('run350', 'RBDS001runT35.c3d')):
+        path = osp.join(rbds, file)
+        if osp.isfile(path):
+            trials.append(TrialSource(f'rbds001_{name}', 'train', 'rbds001', path,
+                                      'rbds_lowerbody_estimated' if estimated_joints
+                                      else 'rbds_lowerbody',
+                                      model_upper_body=estimated_joints))
     return trials
 
 
