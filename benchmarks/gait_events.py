@@ -118,6 +118,8 @@ def main():
     parser.add_argument('--seed', type=int, default=0, help='seed of the runners and cameras')
     add_lifter_argument(parser)
     args = parser.parse_args()
+    if args.lifter:  # a usage error now, not after the mocap rows
+        args.lifter = lifter_from_args(parser, args)
     header = (f"{'data':<30}{'IC MAE (bias) ms':>18}{'TO MAE (bias) ms':>18}"
               f"{'contact MAE ms':>18}{'cad spm':>9}{'n':>6}{'missed':>7}")
     print(header)
@@ -195,7 +197,6 @@ def main():
                             world.summary.get('cadence_spm', np.nan)])))
 
     if args.lifter:
-        args.lifter = lifter_from_args(parser, args)
         lifted_runners(args, row)
 
 

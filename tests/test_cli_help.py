@@ -45,3 +45,15 @@ def test_every_option_has_help(script):
                          capture_output=True, text=True, timeout=300)
     assert out.returncode == 0, out.stderr[-2000:]
     assert options_without_help(out.stdout) == []
+
+
+@pytest.mark.parametrize('script', ['gait_events.py', 'cross_athlete.py', 'camera_panning.py'])
+def test_a_benchmark_lifter_config_without_weights_is_a_usage_error(script):
+    """``--lifter CONFIG`` alone would lift with random weights: refused at once, before
+    any work, with the usage."""
+    out = subprocess.run([sys.executable, osp.join(REPO, 'benchmarks', script), '--lifter',
+                          osp.join(REPO, 'configs', 'runningpose_tcn_released.py')],
+                         capture_output=True, text=True, timeout=300)
+    assert out.returncode == 2, out.stderr[-2000:]
+    assert 'error: --lifter takes released, or a config and its checkpoint(s)' in out.stderr
+    assert 'Traceback' not in out.stderr and out.stdout == ''
