@@ -248,7 +248,8 @@ def test_an_ensemble_is_exported_compactly_loaded_and_tested(trained, tiny_data,
     export_released(ckpts, str(small), dict(
         tests={'clean': figures}, member_tests=[{'clean': {'MPJPE': 63.0}},
                                                 {'clean': {'MPJPE': 65.54}}],
-        recipe=dict(real_cameras=320), real_trials=['TrialA', 'hamner_run200'],
+        recipe=dict(real_cameras=320, lower_body_cameras=20),
+        real_trials=['TrialA', 'hamner_run200', 'rbds001_run250'],
         kept_out=['hamner_run300'], cross_athlete=dict(
             trial='hamner_run300', clean=figures, gait={'hamner_run300': dict(
                 contacts=48, ic_mae_ms=30.5, ic_bias_ms=30.5, to_mae_ms=19.7,
@@ -263,7 +264,11 @@ def test_an_ensemble_is_exported_compactly_loaded_and_tested(trained, tiny_data,
     assert 'the members score 63.0 / 65.5 mm,\ntheir mean 61.2 mm' in card
     assert '--real-cameras 320' in card and '--cameras 4' in card  # the recipe's options
     words = ' '.join(card.split())  # wrapped lines
-    assert 'the real trials TrialA, hamner_run200' in words
+    assert 'the real trials TrialA, hamner_run200 (' in words
+    assert '--lower-body-cameras 20' in card
+    assert ('The lower-body trials rbds001_run250 (RBDS subject 001, treadmill, a forefoot '
+            'striker; knees from its thigh and shank clusters) teach legs and feet through 20 '
+            'views each') in words
     assert 'held out: ' in words and 'kept out: hamner_run300' in words
     assert '## Another runner: hamner_run300 (kept out)' in card
     assert '| hamner_run300 | 48 | 30.5 (+30.5) | 19.7 (+19.7) | 12.9 (-10.8) |' in card

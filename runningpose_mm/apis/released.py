@@ -155,7 +155,7 @@ def write_model_card(released: dict, lifter_meta: dict, path: str) -> str:
     seeds = released.get('seeds') or [0]
     # the recipe's options (files exported before they were recorded: that recipe's)
     recipe = {**dict(synthetic=200, cameras=4, real_cameras=80, far_arm_copy=0.0,
-                     body_scale=[0.0, 0.0]), **released.get('recipe', {})}
+                     body_scale=[0.0, 0.0], lower_body_cameras=0), **released.get('recipe', {})}
     seen_input = '' if lifter_meta.get('confidence_threshold') is None else f"""
 - **Input**: each keypoint's 2D position and a seen flag (its detector score above
   {lifter_meta['confidence_threshold']:g}; 0 for guesses such as the far arm hidden in a
@@ -165,7 +165,8 @@ def write_model_card(released: dict, lifter_meta: dict, path: str) -> str:
         f", and in {100 * recipe['far_arm_copy']:g} % of those views the hidden far arm "
         'drawn as detectors guess it, a copy of the near arm')
     options = ''.join(f' --{k.replace("_", "-")} {v:g}' for k, v in recipe.items()
-                      if k == 'far_arm_copy' and v)
+                      if k == 'far_arm_copy' and v) + \
+        f" --lower-body-cameras {recipe['lower_body_cameras']}"
     member_figures = [m.get('clean', {}).get('MPJPE')
                       for m in released.get('member_tests', [])]
     spread = '' if not member_figures or not all(member_figures) or 'clean' not in tests else (
@@ -177,17 +178,32 @@ An **ensemble of {members} trainings** of the same recipe (seeds {', '.join(map(
 each draws other synthetic runners, cameras and 2D noise): the 3D is the mean of the
 members' 3D.{spread}
 """
-    names = released.get('real_trials')
+    names = released.get('real_trials') or []
+    whole = [n for n in names if not n.startswith('rbds')]
+    lower_body = [n for n in names if n.startswith('rbds')]
     real_trials = '\n  '.join(textwrap.wrap(
         'the real Qualisys trial(s) with whole skeletons except the held-out trial '
         f"({released.get('hold_out') or 'none'})" if not names else
-        f"the real trials {', '.join(names)}" + (
+        f"the real trials {', '.join(whole)}" + (
             " (Hamner's knees and head estimated from its thigh, shank and trunk markers, "
             '`hamner_opensim_estimated`; held out: '
             if any(n.startswith('hamner') for n in names) else ' (held out: ') +
         f"{released.get('hold_out') or 'none'}" +
         (f"; kept out: {', '.join(released['kept_out'])}" if released.get('kept_out') else '')
         + ')', 78))
+    if lower_body:
+        lower_body_text = textwrap.fill(
+            f"The lower-body trials {', '.join(lower_body)} (RBDS subject 001, treadmill, a "
+            'forefoot striker; knees from its thigh and shank clusters) teach legs and feet '
+            f"through {recipe['lower_body_cameras']} views each: their upper body is the "
+            "synthetic runner's, driven by their thighs, as 2D input only and never a 3D "
+            'target (`TrialSource.model_upper_body`).', 86, initial_indent='  ',
+            subsequent_indent='  ')
+    else:
+        lower_body_text = textwrap.fill(
+            'The lifter takes only frames with every joint (as inference lifts only '
+            'those), so trials whose marker set lacks joints (RBDS: the upper body) are '
+            'left out.', 86, initial_indent='  ', subsequent_indent='  ')
     cross = released.get('cross_athlete') or {}
     gait_rows = '\n'.join(
         f"| {trial} | {g['contacts']} | {g['ic_mae_ms']:.1f} ({g['ic_bias_ms']:+.1f}) | "
@@ -246,9 +262,8 @@ keypoints (pixels, normalised as in training) to pelvis-relative 3D in the camer
   (jitter, slow drift, dropouts, left/right limb swaps, far-side limbs jittered with low
   scores, constant per-joint offsets, larger at the hips{copies}). 2D is normalised by
   the image's longer side.
-  The lifter takes only frames with every joint (as inference lifts only those), so
-  trials whose marker set lacks joints it cannot estimate (RBDS: the upper body) are
-  left out. {released.get('windows', '?')} training windows.
+{lower_body_text}
+  {released.get('windows', '?')} training windows.
 - **Recipe**: `python tools/train_released.py --synthetic {recipe['synthetic']}
   --cameras {recipe['cameras']} --real-cameras {recipe['real_cameras']}{options}
   --epochs {released.get('epochs', '?')} --members {members} --export`
@@ -274,10 +289,10 @@ P-MPJPE {check.get('p_mpjpe_mm', float('nan')):.1f} mm on {check.get('frames', '
 {cross_athlete}{leave_one_out}
 ## Known limits
 
-- One real athlete (a sprint start) is the only real whole-skeleton training data; other
-  runners come from the synthetic model. Runners from other labs, clothing and shoes are
-  not represented in the real data: `python benchmarks/cross_athlete.py` measures the
-  lifter on another lab's treadmill runner (Hamner's subject 4), never trained on.
+- The real runners are those of the training data above; other runners come from the
+  synthetic model. Clothing, shoes and body types beyond these are not represented:
+  `python benchmarks/cross_athlete.py` measures the lifter on Hamner's subject 4 at a
+  speed it never trained on.
 - Training cameras are static and without lens distortion; the 2D corruption is
   modelled, not learned from a detector. A phone that pans to follow the runner:
   `python benchmarks/camera_panning.py` lifts held-out views both ways.
