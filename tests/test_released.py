@@ -50,3 +50,14 @@ def test_the_shipped_weights_reproduce_their_held_out_figure():
     assert measured['frames'] == stated['frames']
     assert measured['mpjpe_mm'] == pytest.approx(stated['mpjpe_mm'], abs=0.5)
     assert measured['p_mpjpe_mm'] == pytest.approx(stated['p_mpjpe_mm'], abs=0.5)
+
+
+def test_the_shipped_model_card_is_the_one_its_weights_give():
+    """MODEL_CARD.md is generated from the weights file's meta (recipe, figures): a card
+    edited by hand, or left behind by new weights or a new card layout, fails here."""
+    from runningpose_mm.apis.released import model_card_text
+    from runningpose_mm.models.lifter_meta import META_KEY
+    meta = torch.load(RELEASED_WEIGHTS, map_location='cpu', weights_only=False)['meta']
+    with open(osp.join(osp.dirname(RELEASED_WEIGHTS), 'MODEL_CARD.md')) as f:
+        shipped = f.read()
+    assert shipped == model_card_text(meta['released'], meta[META_KEY])

@@ -138,7 +138,15 @@ def format_leave_one_out(table: dict) -> str:
 
 
 def write_model_card(released: dict, lifter_meta: dict, path: str) -> str:
-    """The released lifter's model card (Markdown) from its recipe figures."""
+    """Write the released lifter's model card (``model_card_text``) to ``path``."""
+    with open(path, 'w') as f:
+        f.write(model_card_text(released, lifter_meta))
+    return path
+
+
+def model_card_text(released: dict, lifter_meta: dict) -> str:
+    """The released lifter's model card (Markdown) from its recipe figures (the
+    ``released`` meta of the weights file) and its lifter meta."""
     tests = released.get('tests', {})
 
     def figures(metrics):
@@ -310,9 +318,7 @@ P-MPJPE {check.get('p_mpjpe_mm', float('nan')):.1f} mm on {check.get('frames', '
   frame the runner at any distance, and 2D normalised by the image size does not tell
   the distance (a known focal length would).
 """
-    with open(path, 'w') as f:
-        f.write(text)
-    return path
+    return text
 
 
 def _plain(value):
