@@ -33,7 +33,7 @@ sys.path.insert(0, REPO)
 sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
 
 import runningpose_mm  # noqa: E402,F401
-from gait_events import add_lifter_argument, errors, lifter_from_args, row  # noqa: E402
+from gait_events import HEADER, add_lifter_argument, errors, lifter_from_args, row  # noqa: E402
 from runningpose_mm.apis.lifting import load_lifter  # noqa: E402
 from runningpose_mm.apis.runner import build_runner  # noqa: E402
 from runningpose_mm.apis.video_lifting import lift_clip  # noqa: E402
@@ -142,8 +142,7 @@ def main():
     lifter = load_lifter(config, weights)
     with tempfile.TemporaryDirectory() as work:
         accuracy(lifter, config, trials, args, work)
-    print(f"{'data':<30}{'IC MAE (bias) ms':>18}{'TO MAE (bias) ms':>18}"
-          f"{'contact MAE ms':>18}{'cad spm':>9}{'n':>6}{'missed':>7}")
+    print(HEADER)
     gait(lifter, trials, args)
 
 
