@@ -10,14 +10,15 @@ from conftest import REPO, SHARED_DATA, shared_file
 def test_leave_one_out_never_trains_or_selects_on_the_held_out_trial(tmp_path):
     """--leave-one-out: one run per real whole-skeleton trial (the Qualisys two and
     Hamner's 2 m/s trial, its knees and head estimated; the 3 m/s one is kept out by
-    default, RBDS lacks the upper body), each testing on its held-out trial only, which no
-    training or validation split holds, and the kept-out trial in none; the table has
-    both 2D inputs per trial."""
+    default; RBDS lacks the upper body: it trains legs and feet in every fold), each testing
+    on its held-out trial only, which no training or validation split holds, and the
+    kept-out trial in none; the table has both 2D inputs per trial."""
     shared_file('qualisys_tindra', 'Tindra1.txt')  # skips without the shared data
     out = subprocess.run(
         [sys.executable, f'{REPO}/tools/train_released.py', '--leave-one-out',
          '--shared-data', SHARED_DATA, '--synthetic', '4', '--cameras', '1',
-         '--real-cameras', '1', '--seconds', '1', '--epochs', '1', '--members', '1',
+         '--real-cameras', '1', '--lower-body-cameras', '1', '--seconds', '1', '--epochs',
+         '1', '--members', '1',
          '--config', f'{REPO}/configs/runningpose_tcn_27frm.py', '--work-dir', str(tmp_path)],
         capture_output=True, text=True, timeout=600)
     assert out.returncode == 0, out.stderr[-3000:]
@@ -36,6 +37,8 @@ def test_leave_one_out_never_trains_or_selects_on_the_held_out_trial(tmp_path):
             for split in ('train', 'val'):
                 assert trial not in splits.get(split, {}).get('trials', [])
             assert not any('hamner_run300' in s.get('trials', []) for s in splits.values())
+            if data == 'mixed':  # RBDS teaches legs and feet in every fold, never tested
+                assert {'rbds001_run250', 'rbds001_run350'} <= set(splits['train']['trials'])
         assert f'| {trial} | clean |' in out.stdout and f'| {trial} | detector-like |' \
             in out.stdout
 

@@ -5,10 +5,12 @@
     python tools/train_released.py --leave-one-out ...   # the recipe once per real trial
 
 1. Dataset: every real trial of ``--shared-data`` whose marker set gives the whole
-   skeleton, or estimates the joints it has no markers for (Hamner's knees and head;
-   trials lacking joints would teach 2D inputs with holes that detectors never produce),
-   except the ``--keep-out`` ones (default hamner_run300: another runner to test on with
-   ``benchmarks/cross_athlete.py``), through ``--real-cameras`` virtual cameras each, plus ``--synthetic``
+   skeleton, or estimates the joints it has no markers for (Hamner's knees and head),
+   through ``--real-cameras`` views each; the lower-body-only RBDS trials through
+   ``--lower-body-cameras`` views, their upper body modelled as 2D input only (never a
+   3D target; 2D inputs with holes are what detectors never produce); except the
+   ``--keep-out`` ones (default hamner_run300: another runner to test on with
+   ``benchmarks/cross_athlete.py``), plus ``--synthetic``
    synthetic runners through ``--cameras`` cameras; half of all views with detector-like
    2D; with ``--body-scale`` each view of a real trial films the athlete's motion on a
    body of its own (segment lengths varied, as the synthetic runners' are). Validation:
@@ -54,12 +56,14 @@ QUIET = ['default_hooks.logger.interval=200', 'log_level=WARNING']
 
 
 def build(args, data_dir):
-    real = [t for t in shared_data_trials(args.shared_data) if t.name not in args.keep_out]
+    real = [t for t in shared_data_trials(args.shared_data) if t.name not in args.keep_out
+            and (args.lower_body_cameras or not t.model_upper_body)]
     if not real:
         sys.exit(f'error: no real trials in {args.shared_data}')
     for trial in real:
         trial.split = 'test' if trial.name == args.hold_out else 'train'
-        trial.num_cameras = args.real_cameras
+        trial.num_cameras = args.lower_body_cameras if trial.model_upper_body \
+            else args.real_cameras
     if args.hold_out and not any(t.split == 'test' for t in real):
         sys.exit(f'error: --hold-out {args.hold_out}: no such trial '
                  f'({", ".join(t.name for t in real)})')
@@ -112,6 +116,11 @@ def main():
     parser.add_argument('--cameras', type=int, default=4, help='per synthetic runner')
     parser.add_argument('--real-cameras', type=int, default=320,
                         help='per real trial (the release: 320; the previous one: 80)')
+    parser.add_argument('--lower-body-cameras', type=int, default=20,
+                        help='per real trial whose marker set has no upper body (RBDS: 30 s '
+                        'each; its legs and feet are 3D targets, its upper body modelled 2D '
+                        'input only): 20 views of 1500 frames give about as many windows as '
+                        "320 views of a 4-s trial; 0 leaves such trials out")
     parser.add_argument('--camera-distance', type=float, nargs=2, metavar=('MIN', 'MAX'),
                         default=list(VirtualRigConfig.distance_m),
                         help='virtual cameras this many metres from the runner (default: '
@@ -149,6 +158,8 @@ def main():
         parser.error(f'--far-arm-copy is a probability (0-1), got {args.far_arm_copy}')
     if args.members < 1:
         parser.error(f'--members must be 1 or more, got {args.members}')
+    if args.lower_body_cameras < 0:
+        parser.error(f'--lower-body-cameras must be 0 or more, got {args.lower_body_cameras}')
     if args.leave_one_out_results and not osp.isfile(args.leave_one_out_results):
         parser.error(f'--leave-one-out-results {args.leave_one_out_results}: no such file '
                      '(the leave_one_out.json a --leave-one-out run writes)')
@@ -193,6 +204,7 @@ def run_recipe(args) -> dict:
                    real_trials=members[0]['real_trials'], kept_out=list(args.keep_out),
                    recipe=dict(synthetic=args.synthetic, cameras=args.cameras,
                                real_cameras=args.real_cameras,
+                               lower_body_cameras=args.lower_body_cameras,
                                far_arm_copy=args.far_arm_copy,
                                body_scale=list(args.body_scale)))
     if len(members) > 1:

@@ -83,7 +83,7 @@ def main(argv=None):
         found = shared_data_trials(args.shared_data)
         if not found:
             sys.exit(f'error: no trials found in {args.shared_data} (expected '
-                     'qualisys_tindra/ and hamner2013_subject04/)')
+                     'qualisys_tindra/, hamner2013_subject04/ and/or fukuchi2017_rbds001/)')
         trials += found
     if args.real_cameras:
         for trial in trials:
