@@ -70,6 +70,11 @@ def main():
 
     section('2. RunningPose dataset')
     trials = shared_data_trials(args.shared_data)
+    for trial in trials:
+        if trial.model_upper_body:
+            # RBDS's 30-s trials: one view each (1,500 frames, about the frames of the
+            # whole-body trials' views), as the release's recipe gives them 20 to 320
+            trial.num_cameras = 1
     if trials:
         print(f'real mocap: {len(trials)} trials from {args.shared_data}')
     else:
