@@ -205,6 +205,18 @@ def test_a_functional_knee_without_enough_cluster_frames_is_a_clear_error():
         functional_knee_centre(points, points, leg, leg + [0, 0, -0.8])
 
 
+def assert_legs(joints_m, length_range, rigid):
+    """Thigh and shank: median length in ``length_range`` (m), left and right within 3 %,
+    the left one's SD below ``rigid`` of its length over the trial."""
+    bones = runningpose19().bone_lengths(joints_m)
+    for bone in ('hip-knee', 'knee-ankle'):
+        left, right = (np.median(bones[f'{s}_{bone.replace("-", f"-{s}_")}'])
+                       for s in ('left', 'right'))
+        assert length_range[0] < left < length_range[1] and abs(left - right) / left < 0.03, \
+            bone
+        assert np.std(bones[f'left_{bone.replace("-", "-left_")}']) / left < rigid, bone
+
+
 def test_a_map_with_a_base_redefines_joints_after_the_base_ones():
     """hamner_opensim_estimated: the Hamner map with knees and head estimated, evaluated
     after the joints they use; a real trial gives every joint, legs symmetric."""
@@ -217,12 +229,7 @@ def test_a_map_with_a_base_redefines_joints_after_the_base_ones():
     data = read_markers(shared_file('hamner2013_subject04', 'run200_markers.trc'))
     joints = joints_from_markers(data, estimated)
     assert joints.visible.all()
-    bones = runningpose19().bone_lengths(joints.joints_m)
-    for bone in ('hip-knee', 'knee-ankle'):
-        left, right = (np.median(bones[f'{s}_{bone.replace("-", f"-{s}_")}'])
-                       for s in ('left', 'right'))
-        assert 0.35 < left < 0.5 and abs(left - right) / left < 0.03
-        assert np.std(bones[f'left_{bone.replace("-", "-left_")}']) / left < 0.03
+    assert_legs(joints.joints_m, (0.35, 0.5), rigid=0.03)
 
 
 def test_map_fallbacks_when_a_marker_is_absent(tmp_path):
@@ -274,13 +281,8 @@ def test_rbds_knees_from_its_four_marker_clusters():
     assert len(marker_map.missing_joints()) == 10
     with pytest.warns(MissingJointWarning):
         joints = joints_from_markers(data, marker_map)
+    assert_legs(joints.joints_m, (0.42, 0.52), rigid=0.02)
     sk = runningpose19()
-    bones = sk.bone_lengths(joints.joints_m)
-    for bone in ('hip-knee', 'knee-ankle'):
-        left, right = (np.median(bones[f'{s}_{bone.replace("-", f"-{s}_")}'])
-                       for s in ('left', 'right'))
-        assert 0.42 < left < 0.52 and abs(left - right) / left < 0.03, bone
-        assert np.std(bones[f'left_{bone.replace("-", "-left_")}']) / left < 0.02
     hip, knee, ankle = (joints.joints_m[:, sk.index(f'left_{j}')] for j in ('hip', 'knee', 'ankle'))
     u, v = hip - knee, ankle - knee
     flexion = 180 - np.degrees(np.arccos(np.sum(u * v, -1) / np.linalg.norm(u, axis=-1) /
