@@ -27,6 +27,7 @@ def test_leave_one_out_never_trains_or_selects_on_the_held_out_trial(tmp_path):
     assert sorted(table) == ['Tindra1', 'Tindra2', 'hamner_run200']
     for trial, results in table.items():
         assert results['hold_out'] == trial
+        assert results['lower_body_trials'] == ['rbds001_run250', 'rbds001_run350']
         assert set(results['tests']) == {'clean', 'detector-like'}
         assert all(0 < m['MPJPE'] < 2000 for m in results['tests'].values())
         for data in ('mixed', 'noisy'):

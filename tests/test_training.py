@@ -250,6 +250,7 @@ def test_an_ensemble_is_exported_compactly_loaded_and_tested(trained, tiny_data,
                                                 {'clean': {'MPJPE': 65.54}}],
         recipe=dict(real_cameras=320, lower_body_cameras=20),
         real_trials=['TrialA', 'hamner_run200', 'rbds001_run250'],
+        lower_body_trials=['rbds001_run250'],
         kept_out=['hamner_run300'], cross_athlete=dict(
             trial='hamner_run300', clean=figures, gait={'hamner_run300': dict(
                 contacts=48, ic_mae_ms=30.5, ic_bias_ms=30.5, to_mae_ms=19.7,

@@ -202,6 +202,7 @@ def run_recipe(args) -> dict:
                    epochs=members[0]['epochs'], train_minutes=round(train_min, 1),
                    windows=members[0]['windows'], hold_out=args.hold_out, tests={},
                    real_trials=members[0]['real_trials'], kept_out=list(args.keep_out),
+                   lower_body_trials=members[0]['lower_body_trials'],
                    recipe=dict(synthetic=args.synthetic, cameras=args.cameras,
                                real_cameras=args.real_cameras,
                                lower_body_cameras=args.lower_body_cameras,
@@ -272,7 +273,10 @@ def train_member(args, seed: int, work_dir: str) -> dict:
                 train_minutes=round(train_min, 1),
                 windows=summaries['mixed']['splits']['train']['rows'], data_dir=data_dir,
                 real_trials=[t for t in summaries['mixed']['splits']['train']['trials']
-                             if not t.startswith('synthetic_')])
+                             if not t.startswith('synthetic_')],
+                # the trials that teach legs and feet only (their upper body modelled)
+                lower_body_trials=[t for t in summaries['mixed']['splits']['train']['trials']
+                                   if summaries['mixed']['trials'][t].get('modelled_joints')])
 
 
 def test_held_out(args, checkpoints, data_dir) -> dict:

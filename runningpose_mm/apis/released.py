@@ -187,8 +187,8 @@ each draws other synthetic runners, cameras and 2D noise): the 3D is the mean of
 members' 3D.{spread}
 """
     names = released.get('real_trials') or []
-    whole = [n for n in names if not n.startswith('rbds')]
-    lower_body = [n for n in names if n.startswith('rbds')]
+    lower_body = released.get('lower_body_trials') or []  # upper body modelled, in names
+    whole = [n for n in names if n not in lower_body]
     real_trials = '\n  '.join(textwrap.wrap(
         'the real Qualisys trial(s) with whole skeletons except the held-out trial '
         f"({released.get('hold_out') or 'none'})" if not names else
