@@ -484,10 +484,9 @@ def model_upper_body(joints_m: np.ndarray, params: Optional[RunnerParams] = None
     c, s_ = heading
     to_local = np.array([[c, s_, 0.0], [-s_, c, 0.0], [0.0, 0.0, 1.0]])
     local = joints_m @ to_local.T
-    legs = [np.linalg.norm(local[:, idx[f'{side}_hip']] - local[:, idx[f'{side}_knee']], axis=-1)
-            + np.linalg.norm(local[:, idx[f'{side}_knee']] - local[:, idx[f'{side}_ankle']],
-                             axis=-1) for side in ('left', 'right')]
-    leg = np.concatenate(legs)
+    bones = sk.bone_lengths(joints_m)
+    leg = np.concatenate([bones[f'{s}_hip-{s}_knee'] + bones[f'{s}_knee-{s}_ankle']
+                          for s in ('left', 'right')])
     if not np.isfinite(leg).any():
         raise ValueError('model_upper_body needs hips, knees and ankles in some frame')
     height = float(np.nanmedian(leg)) / (SEGMENTS['thigh'] + SEGMENTS['shank'])
