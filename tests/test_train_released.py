@@ -50,3 +50,11 @@ def test_a_body_scale_that_could_flip_segments_is_refused(tmp_path):
          '--work-dir', str(tmp_path)], capture_output=True, text=True, timeout=120)
     assert out.returncode == 2 and 'Traceback' not in out.stderr
     assert '--body-scale takes two standard deviations between 0 and 0.2' in out.stderr
+
+
+def test_a_negative_lower_body_camera_count_is_refused(tmp_path):
+    out = subprocess.run(
+        [sys.executable, f'{REPO}/tools/train_released.py', '--lower-body-cameras', '-1',
+         '--work-dir', str(tmp_path)], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 2 and 'Traceback' not in out.stderr
+    assert '--lower-body-cameras must be 0 or more, got -1' in out.stderr

@@ -464,7 +464,7 @@ def model_upper_body(joints_m: np.ndarray, params: Optional[RunnerParams] = None
 
     Args:
         joints_m (np.ndarray): (T, 19, 3) runningpose19 joints, metres, world z up, with
-            root, hips and knees; running in any horizontal direction
+            root, hips, knees and ankles; running in any horizontal direction
             (``Skeleton.pelvis_heading``).
         params (RunnerParams, optional): trunk lean, arm swing, elbow flexion (default:
             the synthetic runner's defaults).
@@ -474,7 +474,8 @@ def model_upper_body(joints_m: np.ndarray, params: Optional[RunnerParams] = None
         a frame lacks the root, a hip or a knee).
 
     Raises:
-        ValueError: no frame has both hips and knees.
+        ValueError: no frame has both hips (the running direction), or no leg has its
+            hip, knee and ankle in any frame (the body height).
     """
     sk = runningpose19()
     idx = {n: i for i, n in enumerate(sk.names)}
