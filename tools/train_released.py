@@ -34,6 +34,7 @@ prints the model card's table and writes ``WORK_DIR/leave_one_out.json``.
 """
 import argparse
 import json
+import os
 import os.path as osp
 import sys
 import time
@@ -141,6 +142,9 @@ def main():
                         help='train the recipe this many times (seeds --seed, --seed + 1, ...; '
                         'each its own data draw) and release the ensemble (mean 3D; the '
                         'release: 2)')
+    parser.add_argument('--jobs', type=int, default=1,
+                        help='train this many members at once, each in its own process with '
+                        'a share of the cores (2 on 2 cores: ~30 %% sooner in all)')
     parser.add_argument('--export', action='store_true',
                         help='write the best checkpoint(s) into runningpose_mm/released/')
     parser.add_argument('--leave-one-out-results', metavar='JSON',
@@ -158,6 +162,8 @@ def main():
         parser.error(f'--far-arm-copy is a probability (0-1), got {args.far_arm_copy}')
     if args.members < 1:
         parser.error(f'--members must be 1 or more, got {args.members}')
+    if args.jobs < 1:
+        parser.error(f'--jobs must be 1 or more, got {args.jobs}')
     if args.lower_body_cameras < 0:
         parser.error(f'--lower-body-cameras must be 0 or more, got {args.lower_body_cameras}')
     if args.leave_one_out_results and not osp.isfile(args.leave_one_out_results):
@@ -194,8 +200,21 @@ def run_recipe(args) -> dict:
     """Train (every member), test on the held-out trial, export: the results dict."""
     seeds = [args.seed + i for i in range(args.members)]
     start = time.perf_counter()
-    members = [train_member(args, seed, args.work_dir if args.members == 1 else
-                            osp.join(args.work_dir, f'seed{seed}')) for seed in seeds]
+    work_dirs = [args.work_dir if args.members == 1 else osp.join(args.work_dir, f'seed{seed}')
+                 for seed in seeds]
+    jobs = min(args.jobs, len(seeds))
+    if jobs > 1:
+        # each training in its own process with cores / jobs threads: on 2 cores two
+        # one-thread trainings finish together ~30 % sooner than one after the other with
+        # two threads (a TCN step scales poorly to a second thread; data loading not at all)
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+        threads = max(1, (os.cpu_count() or 1) // jobs)
+        with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context('spawn'),
+                                 initializer=_set_threads, initargs=(threads,)) as pool:
+            members = list(pool.map(train_member, [args] * len(seeds), seeds, work_dirs))
+    else:
+        members = [train_member(args, seed, work_dir) for seed, work_dir in zip(seeds, work_dirs)]
     train_min = sum(m['train_minutes'] for m in members)
     best = [m['checkpoint'] for m in members]
     results = dict(checkpoint=best if len(best) > 1 else best[0], seeds=seeds,
@@ -230,6 +249,11 @@ def run_recipe(args) -> dict:
     return results
 
 
+def _set_threads(threads: int):
+    import torch
+    torch.set_num_threads(threads)
+
+
 def train_member(args, seed: int, work_dir: str) -> dict:
     """Data sets (drawn with ``seed``) and training: checkpoint, epochs, minutes, windows,
     data_dir."""
@@ -257,7 +281,7 @@ def train_member(args, seed: int, work_dir: str) -> dict:
               f'({10 * len(probe.train_dataloader.dataset)} windows)', flush=True)
         del probe
     gamma = 0.1 ** (1 / epochs)
-    print(f'{epochs} epochs, lr x{gamma:.3f} per epoch', flush=True)
+    print(f'seed {seed}: {epochs} epochs, lr x{gamma:.3f} per epoch', flush=True)
     runner = build_runner(args.config, work_dir=train_dir, cfg_options=roots + QUIET + [
         f'train_cfg.max_epochs={epochs}', f'train_cfg.val_interval={max(1, epochs // 6)}',
         f'param_scheduler.0.end={epochs}', f'param_scheduler.0.gamma={gamma}',
@@ -266,7 +290,8 @@ def train_member(args, seed: int, work_dir: str) -> dict:
     runner.train()
     train_min = (time.perf_counter() - start) / 60
     val = runner.message_hub.log_scalars.get('val/MPJPE')
-    print(f'trained {epochs} epochs in {train_min:.1f} min ({train_min / epochs:.1f} min/epoch)')
+    print(f'seed {seed}: trained {epochs} epochs in {train_min:.1f} min '
+          f'({train_min / epochs:.1f} min/epoch)', flush=True)
     if val is not None:
         print('validation MPJPE (synthetic, mm): ' + ', '.join(f'{v:.1f}' for v in val.data[0]))
     return dict(checkpoint=best_checkpoint(runner), epochs=epochs,
