@@ -2,7 +2,7 @@
 
     python benchmarks/cross_athlete.py [--lifter released | CONFIG CHECKPOINT ...]
         [--cameras 80] [--gait-cameras 8] [--trials run200 run300] [--seed 0]
-        [--shared-data ../shared/data]
+        [--shared-data ../shared/data] [--json FIGURES.json]
 
 The released lifter's real training data is one athlete's sprint start (Tindra1; its
 held-out figure, Tindra2, is the same athlete). Hamner & Delp's subject 4 runs on a
@@ -19,8 +19,13 @@ mm median errors where the Qualisys markers give both). Rows:
    ``--gait-cameras`` side views (clean 2D), ``lift_clip``, upright, pelvis-relative
    events (``analyse_gait``), matched to the plates' contacts (vertical force > 50 N):
    initial contact, toe-off and contact time errors (MAE, bias), cadence error.
+
+``--json``: the figures in a file, with the fingerprint of the weights measured (a
+released file): ``tools/train_released.py --update-release --cross-athlete-results``
+adds them to that file's meta and model card.
 """
 import argparse
+import json
 import os.path as osp
 import sys
 import tempfile
@@ -134,6 +139,9 @@ def main():
     parser.add_argument('--seed', type=int, default=0, help='seed of cameras and noise')
     parser.add_argument('--shared-data', default=osp.join(osp.dirname(REPO), 'shared', 'data'),
                         help='folder of the real mocap (hamner2013_subject04 is used)')
+    parser.add_argument('--json', metavar='FILE',
+                        help='also write the figures here (for the model card: '
+                        'tools/train_released.py --update-release --cross-athlete-results)')
     args = parser.parse_args()
     config, weights = lifter_from_args(parser, args)
     trials = hamner_trials(args.shared_data, args.trials)
@@ -141,9 +149,31 @@ def main():
         sys.exit(f'error: no Hamner trials in {args.shared_data}/hamner2013_subject04')
     lifter = load_lifter(config, weights)
     with tempfile.TemporaryDirectory() as work:
-        accuracy(lifter, config, trials, args, work)
+        figures = accuracy(lifter, config, trials, args, work)
     print(HEADER)
-    gait(lifter, trials, args)
+    figures['gait'] = gait(lifter, trials, args)
+    if args.json:
+        write_json(args, trials, weights, figures)
+
+
+def write_json(args, trials, weights, figures):
+    """The figures, what was tested (trials, cameras, seed), the same runner's other
+    trials (the model card says which of them the lifter trained on) and the measured
+    weights' fingerprint (released files only)."""
+    from runningpose_mm.apis.lifting import is_released_file
+    from runningpose_mm.apis.released import weights_fingerprint
+    names = [t.name for t in trials]
+    folders = {osp.dirname(t.path) for t in trials}
+    released = isinstance(weights, str) and is_released_file(weights)
+    with open(args.json, 'w') as f:
+        json.dump(dict(
+            figures, trial=', '.join(names), trials=names,
+            same_runner_trials=[t.name for t in shared_data_trials(args.shared_data)
+                                if osp.dirname(t.path) in folders and t.name not in names],
+            cameras=args.cameras, gait_cameras=args.gait_cameras, seed=args.seed,
+            weights_fingerprint=weights_fingerprint(weights) if released else None),
+            f, indent=2, default=float)
+    print(f'figures written to {args.json}')
 
 
 if __name__ == '__main__':

@@ -58,3 +58,53 @@ def test_a_negative_lower_body_camera_count_is_refused(tmp_path):
          '--work-dir', str(tmp_path)], capture_output=True, text=True, timeout=120)
     assert out.returncode == 2 and 'Traceback' not in out.stderr
     assert '--lower-body-cameras must be 0 or more, got -1' in out.stderr
+
+
+def test_update_release_usage_and_foreign_figures_leave_the_shipped_file_alone(tmp_path):
+    """--update-release adds figures only: without any, or --cross-athlete-results without
+    it, is a usage error; figures measured on other weights are refused (exit 1, an
+    ``error:`` line) and the shipped file is unchanged; --jobs 0 is a usage error."""
+    from runningpose_mm.apis.released import RELEASED_WEIGHTS
+    shipped = open(RELEASED_WEIGHTS, 'rb').read()
+    foreign = tmp_path / 'cross.json'
+    foreign.write_text(json.dumps(dict(trial='hamner_run300', clean={}, gait={},
+                                       weights_fingerprint='0' * 64)))
+    tool = [sys.executable, f'{REPO}/tools/train_released.py']
+    for args, code, message in (
+            (['--update-release'], 2, 'neither was given'),
+            (['--cross-athlete-results', str(foreign)], 2, 'use it with --update-release'),
+            (['--update-release', '--cross-athlete-results', str(tmp_path / 'none.json')], 2,
+             'no such file'),
+            (['--jobs', '0'], 2, '--jobs must be 1 or more, got 0'),
+            (['--update-release', '--cross-athlete-results', str(foreign)], 1,
+             'error: the cross-athlete figures were measured on other weights')):
+        out = subprocess.run(tool + args, capture_output=True, text=True, timeout=120)
+        assert out.returncode == code and message in out.stderr, (args, out.stderr[-2000:])
+        assert 'Traceback' not in out.stderr
+    assert open(RELEASED_WEIGHTS, 'rb').read() == shipped
+
+
+def test_members_trained_side_by_side(tmp_path):
+    """--members 2 --jobs 2: both trainings run, each in its own process on its own data
+    draw (seeds 0 and 1), and the held-out test scores each member and their mean."""
+    shared_file('qualisys_tindra', 'Tindra1.txt')  # skips without the shared data
+    out = subprocess.run(
+        [sys.executable, f'{REPO}/tools/train_released.py', '--shared-data', SHARED_DATA,
+         '--synthetic', '4', '--cameras', '1', '--real-cameras', '1', '--lower-body-cameras',
+         '0', '--seconds', '1', '--epochs', '1', '--members', '2', '--jobs', '2',
+         '--config', f'{REPO}/configs/runningpose_tcn_27frm.py', '--work-dir', str(tmp_path)],
+        capture_output=True, text=True, timeout=600)
+    assert out.returncode == 0, out.stderr[-3000:]
+    with open(tmp_path / 'results.json') as f:
+        results = json.load(f)
+    assert results['seeds'] == [0, 1] and len(results['checkpoint']) == 2
+    assert [osp.dirname(osp.dirname(c)) for c in results['checkpoint']] == \
+        [str(tmp_path / 'seed0'), str(tmp_path / 'seed1')]
+    assert len(results['member_tests']) == 2 and set(results['tests']) == {'clean',
+                                                                           'detector-like'}
+    assert 'seed 0: trained 1 epochs' in out.stdout and 'seed 1: trained 1 epochs' in out.stdout
+    rows = []
+    for seed in (0, 1):
+        with open(tmp_path / f'seed{seed}' / 'data' / 'mixed' / 'summary.json') as f:
+            rows.append(json.load(f)['splits']['train']['rows'])
+    assert rows[0] != rows[1]  # each member its own draw of runners and cameras

@@ -275,6 +275,24 @@ def test_an_ensemble_is_exported_compactly_loaded_and_tested(trained, tiny_data,
     assert '| hamner_run300 | 48 | 30.5 (+30.5) | 19.7 (+19.7) | 12.9 (-10.8) |' in card
     assert '## Leave one trial out' in card and \
         '| TrialA | clean | 61.2 | 40.0 | 70.0 | 80.0 / 81.0 | 3 | 1.5 |' in card
+    # figures measured after the export join the meta and the card, the weights untouched;
+    # only if they were measured on these weights
+    from runningpose_mm.apis.released import add_release_results, weights_fingerprint
+    before = weights_fingerprint(out)
+    assert before != weights_fingerprint(ckpts[-1])
+    measured = dict(trial='hamner_run300', same_runner_trials=['hamner_run200'],
+                    clean={**figures, 'MPJPE': 44.44}, gait={})
+    with pytest.raises(ValueError, match='measured on other weights'):
+        add_release_results(cross_athlete=dict(measured, weights_fingerprint='0' * 64),
+                            path=out)
+    add_release_results(cross_athlete=dict(measured, weights_fingerprint=before), path=out)
+    assert weights_fingerprint(out) == before
+    card = ' '.join(open(tmp_path / 'released' / 'MODEL_CARD.md').read().split())
+    assert "| clean | 44.4 | 40.0 | 70.0 | 80.0 / 81.0 |" in card
+    assert "The same runner's hamner_run200 is in the training data." in card
+    assert '## Leave one trial out' in card  # what was there stays
+    assert len(load_lifter(str(small), out).members) == 2
+
     fp32_bytes = sum(v.numel() * 4 for v in torch.load(ckpts[-1], map_location='cpu',
                                                       weights_only=False)['state_dict'].values())
     assert os.path.getsize(out) < 0.7 * fp32_bytes  # two members in less than one float32

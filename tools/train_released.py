@@ -3,6 +3,7 @@
     python tools/train_released.py --shared-data ../shared/data [--epochs 10 | --minutes 45] \
         [--hold-out Tindra2] [--members 3] [--work-dir work_dirs/released] [--export]
     python tools/train_released.py --leave-one-out ...   # the recipe once per real trial
+    python tools/train_released.py --update-release --cross-athlete-results FIGURES.json
 
 1. Dataset: every real trial of ``--shared-data`` whose marker set gives the whole
    skeleton, or estimates the joints it has no markers for (Hamner's knees and head),
@@ -31,6 +32,12 @@
 ``--leave-one-out``: steps 1-4 once per real trial with a whole skeleton (the trials the
 lifter can train and test on), that trial held out, in ``WORK_DIR/hold_out_<trial>``;
 prints the model card's table and writes ``WORK_DIR/leave_one_out.json``.
+
+``--update-release``: no training; figures measured after the export go into the shipped
+file's meta and model card (the weights untouched): ``--cross-athlete-results`` (the
+``--json`` of ``benchmarks/cross_athlete.py --lifter released --trials run300``, the
+kept-out trial; refused unless measured on these very weights) and
+``--leave-one-out-results``.
 """
 import argparse
 import json
@@ -150,6 +157,12 @@ def main():
     parser.add_argument('--leave-one-out-results', metavar='JSON',
                         help='with --export: the leave_one_out.json of a --leave-one-out run '
                         'of this recipe, for the model card')
+    parser.add_argument('--cross-athlete-results', metavar='JSON',
+                        help='with --update-release: the --json of benchmarks/cross_athlete.py '
+                        'on the shipped weights (the kept-out trial), for the model card')
+    parser.add_argument('--update-release', action='store_true',
+                        help='train nothing: add --cross-athlete-results and/or '
+                        "--leave-one-out-results to the shipped release's meta and model card")
     parser.add_argument('--leave-one-out', action='store_true',
                         help='run the recipe once per real whole-skeleton trial, that trial '
                         'held out (work-dir/hold_out_<trial>), and print the table')
@@ -166,14 +179,45 @@ def main():
         parser.error(f'--jobs must be 1 or more, got {args.jobs}')
     if args.lower_body_cameras < 0:
         parser.error(f'--lower-body-cameras must be 0 or more, got {args.lower_body_cameras}')
-    if args.leave_one_out_results and not osp.isfile(args.leave_one_out_results):
-        parser.error(f'--leave-one-out-results {args.leave_one_out_results}: no such file '
-                     '(the leave_one_out.json a --leave-one-out run writes)')
+    for option, path, what in (
+            ('--leave-one-out-results', args.leave_one_out_results,
+             'the leave_one_out.json a --leave-one-out run writes'),
+            ('--cross-athlete-results', args.cross_athlete_results,
+             'the --json of benchmarks/cross_athlete.py')):
+        if path and not osp.isfile(path):
+            parser.error(f'{option} {path}: no such file ({what})')
+    if args.cross_athlete_results and not args.update_release:
+        parser.error('--cross-athlete-results measures exported weights: use it with '
+                     '--update-release, after the export')
+    if args.update_release:
+        if not (args.cross_athlete_results or args.leave_one_out_results):
+            parser.error('--update-release adds --cross-athlete-results and/or '
+                         '--leave-one-out-results; neither was given')
+        return update_release(args)
     if args.leave_one_out:
         if args.export:
             parser.error('--leave-one-out measures the recipe; export from one run')
         return leave_one_out(args)
     run_recipe(args)
+
+
+def update_release(args):
+    """Add figures measured after the export to the shipped file and its model card."""
+    from runningpose_mm.apis.released import RELEASED_WEIGHTS, add_release_results
+    results = {}
+    for key, path in (('cross_athlete', args.cross_athlete_results),
+                      ('leave_one_out', args.leave_one_out_results)):
+        if path:
+            try:
+                with open(path) as f:
+                    results[key] = json.load(f)
+            except ValueError as exc:
+                sys.exit(f'error: {path}: not JSON ({exc})')
+    try:
+        add_release_results(**results)
+    except (ValueError, FileNotFoundError) as exc:
+        sys.exit(f'error: {exc}')
+    print(f"added {', '.join(results)} to {RELEASED_WEIGHTS} and its model card")
 
 
 def leave_one_out(args):

@@ -123,6 +123,62 @@ def export_released(checkpoint_paths: Union[str, Sequence[str]], config: str, re
     return out_path
 
 
+def weights_fingerprint(path: str) -> str:
+    """SHA-256 of a lifter file's weights alone (its members' tensors, not its meta): the
+    same after ``add_release_results`` rewrites the meta, so figures measured on a file can
+    be checked against the file they are added to."""
+    import hashlib
+
+    import torch
+
+    from .lifting import MEMBERS_KEY
+    checkpoint = torch.load(path, map_location='cpu', weights_only=False)
+    states = checkpoint[MEMBERS_KEY] if MEMBERS_KEY in checkpoint else \
+        [checkpoint.get('state_dict', checkpoint)]
+    digest = hashlib.sha256()
+
+    def feed(value):
+        if isinstance(value, dict):
+            for key in sorted(value):
+                digest.update(str(key).encode())
+                feed(value[key])
+        elif torch.is_tensor(value):
+            digest.update(str(value.dtype).encode())
+            digest.update(value.detach().cpu().contiguous().numpy().tobytes())
+    for state in states:
+        feed(state)
+    return digest.hexdigest()
+
+
+def add_release_results(cross_athlete: Optional[dict] = None,
+                        leave_one_out: Optional[dict] = None,
+                        path: str = RELEASED_WEIGHTS) -> dict:
+    """Add figures measured after export to a released file's meta and rewrite its model
+    card: ``cross_athlete`` (``benchmarks/cross_athlete.py --json`` on these very weights:
+    checked by ``weights_fingerprint``) and ``leave_one_out`` (the recipe's
+    ``leave_one_out.json``). The weights are not touched. Returns the ``released`` meta."""
+    import torch
+    checkpoint = torch.load(path, map_location='cpu', weights_only=False)
+    meta = checkpoint.get('meta') or {}
+    if 'released' not in meta:
+        raise ValueError(f'{path}: not a released lifter file (no released meta)')
+    released = meta['released']
+    if cross_athlete is not None:
+        measured = cross_athlete.get('weights_fingerprint')
+        if measured != weights_fingerprint(path):
+            raise ValueError(
+                f'the cross-athlete figures were measured on other weights than {path} '
+                f"(fingerprint {measured or 'none: a checkpoint, not a released file'}): run "
+                'benchmarks/cross_athlete.py --lifter released --json on this file')
+        released['cross_athlete'] = _plain(cross_athlete)
+    if leave_one_out is not None:
+        released['leave_one_out'] = _plain(leave_one_out)
+    torch.save(checkpoint, path)
+    from ..models.lifter_meta import META_KEY
+    write_model_card(released, meta[META_KEY], osp.join(osp.dirname(path), 'MODEL_CARD.md'))
+    return released
+
+
 def format_leave_one_out(table: dict) -> str:
     """Held-out trial -> the recipe's results (``tools/train_released.py``) -> a
     Markdown table: each 2D input's MPJPE, P-MPJPE, feet and forefeet, epochs, minutes."""
@@ -213,6 +269,10 @@ members' 3D.{spread}
             'those), so trials whose marker set lacks joints (RBDS: the upper body) are '
             'left out.', 86, initial_indent='  ', subsequent_indent='  ')
     cross = released.get('cross_athlete') or {}
+    trained_same_runner = [t for t in cross.get('same_runner_trials', []) if t in names]
+    cross_note = cross.get('note') or (
+        f"The same runner's {', '.join(trained_same_runner)} is in the training data."
+        if trained_same_runner else 'The runner is in no training data.')
     gait_rows = '\n'.join(
         f"| {trial} | {g['contacts']} | {g['ic_mae_ms']:.1f} ({g['ic_bias_ms']:+.1f}) | "
         f"{g['to_mae_ms']:.1f} ({g['to_bias_ms']:+.1f}) | "
@@ -224,7 +284,7 @@ members' 3D.{spread}
 Hamner & Delp's subject 4 (treadmill, another lab and marker set; knees and head
 estimated), a trial never trained on nor used to select: `python
 benchmarks/cross_athlete.py --trials {cross['trial'].replace('hamner_', '')}`.
-{textwrap.fill(cross.get('note', ''), 90)}
+{textwrap.fill(cross_note, 90)}
 
 | 2D input | MPJPE | P-MPJPE | feet | forefeet L / R |
 |---|---|---|---|---|
