@@ -248,7 +248,8 @@ def test_an_ensemble_is_exported_compactly_loaded_and_tested(trained, tiny_data,
     export_released(ckpts, str(small), dict(
         tests={'clean': figures}, member_tests=[{'clean': {'MPJPE': 63.0}},
                                                 {'clean': {'MPJPE': 65.54}}],
-        recipe=dict(real_cameras=320, lower_body_cameras=20),
+        recipe=dict(real_cameras=320, lower_body_cameras=20), epochs=3, train_minutes=6.0,
+        jobs=2, wall_minutes=3.4,
         real_trials=['TrialA', 'hamner_run200', 'rbds001_run250'],
         lower_body_trials=['rbds001_run250'],
         kept_out=['hamner_run300'], cross_athlete=dict(
@@ -267,6 +268,8 @@ def test_an_ensemble_is_exported_compactly_loaded_and_tested(trained, tiny_data,
     words = ' '.join(card.split())  # wrapped lines
     assert 'the real trials TrialA, hamner_run200 (' in words
     assert '--lower-body-cameras 20' in card
+    assert ('(3 epochs per member, 6.0 min of training summed over the members on a 2-core '
+            'CPU, 1.0 min per epoch of each; 2 at a time (`--jobs 2`), 3.4 min in all)') in words
     assert ('The lower-body trials rbds001_run250 (RBDS subject 001, treadmill, a forefoot '
             'striker; knees from its thigh and shank clusters) teach legs and feet through 20 '
             'views each') in words

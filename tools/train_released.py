@@ -260,9 +260,11 @@ def run_recipe(args) -> dict:
     else:
         members = [train_member(args, seed, work_dir) for seed, work_dir in zip(seeds, work_dirs)]
     train_min = sum(m['train_minutes'] for m in members)
+    wall_min = (time.perf_counter() - start) / 60
     best = [m['checkpoint'] for m in members]
     results = dict(checkpoint=best if len(best) > 1 else best[0], seeds=seeds,
                    epochs=members[0]['epochs'], train_minutes=round(train_min, 1),
+                   jobs=jobs, wall_minutes=round(wall_min, 1),
                    windows=members[0]['windows'], hold_out=args.hold_out, tests={},
                    real_trials=members[0]['real_trials'], kept_out=list(args.keep_out),
                    lower_body_trials=members[0]['lower_body_trials'],
@@ -272,8 +274,8 @@ def run_recipe(args) -> dict:
                                far_arm_copy=args.far_arm_copy,
                                body_scale=list(args.body_scale)))
     if len(members) > 1:
-        print(f'{len(members)} members trained in {train_min:.1f} min '
-              f'({(time.perf_counter() - start) / 60:.1f} min with their data sets)')
+        print(f'{len(members)} members trained in {train_min:.1f} min, summed '
+              f'({wall_min:.1f} min with their data sets, {jobs} at a time)')
     if args.hold_out:
         # every member and the ensemble on the same views: the first member's (the views
         # of the held-out trial are drawn with each member's seed)

@@ -217,6 +217,9 @@ def model_card_text(released: dict, lifter_meta: dict) -> str:
     per_epoch = f"{released['train_minutes'] / released['epochs'] / members:.1f}" \
         if released.get('train_minutes') and released.get('epochs') else '?'
     seeds = released.get('seeds') or [0]
+    side_by_side = '' if int(released.get('jobs', 1)) < 2 else (
+        f"; {released['jobs']} at a time (`--jobs {released['jobs']}`), "
+        f"{released.get('wall_minutes', '?')} min in all")
     # the recipe's options (files exported before they were recorded: that recipe's)
     recipe = {**dict(synthetic=200, cameras=4, real_cameras=80, far_arm_copy=0.0,
                      body_scale=[0.0, 0.0], lower_body_cameras=0), **released.get('recipe', {})}
@@ -336,7 +339,8 @@ keypoints (pixels, normalised as in training) to pelvis-relative 3D in the camer
   --cameras {recipe['cameras']} --real-cameras {recipe['real_cameras']}{options}
   --epochs {released.get('epochs', '?')} --members {members} --export`
   ({released.get('epochs', '?')} epochs per member, {released.get('train_minutes', '?')} min
-  on 2 CPU cores in all, {per_epoch} min per epoch).
+  of training summed over the members on a 2-core CPU, {per_epoch} min per epoch of
+  each{side_by_side}).
 
 ## Held-out accuracy: {released.get('hold_out') or 'no held-out trial'}
 
