@@ -84,16 +84,17 @@ def test_update_release_usage_and_foreign_figures_leave_the_shipped_file_alone(t
     assert open(RELEASED_WEIGHTS, 'rb').read() == shipped
 
 
-def test_members_trained_side_by_side(tmp_path):
+def test_members_trained_side_by_side_and_reused_when_finished(tmp_path):
     """--members 2 --jobs 2: both trainings run, each in its own process on its own data
-    draw (seeds 0 and 1), and the held-out test scores each member and their mean."""
+    draw (seeds 0 and 1), and the held-out test scores each member and their mean; run
+    again, the finished members are reused, not retrained, unless the recipe differs."""
     shared_file('qualisys_tindra', 'Tindra1.txt')  # skips without the shared data
-    out = subprocess.run(
-        [sys.executable, f'{REPO}/tools/train_released.py', '--shared-data', SHARED_DATA,
-         '--synthetic', '4', '--cameras', '1', '--real-cameras', '1', '--lower-body-cameras',
-         '0', '--seconds', '1', '--epochs', '1', '--members', '2', '--jobs', '2',
-         '--config', f'{REPO}/configs/runningpose_tcn_27frm.py', '--work-dir', str(tmp_path)],
-        capture_output=True, text=True, timeout=600)
+    command = [sys.executable, f'{REPO}/tools/train_released.py', '--shared-data',
+               SHARED_DATA, '--synthetic', '4', '--cameras', '1', '--real-cameras', '1',
+               '--lower-body-cameras', '0', '--seconds', '1', '--epochs', '1', '--members',
+               '2', '--jobs', '2', '--config', f'{REPO}/configs/runningpose_tcn_27frm.py',
+               '--work-dir', str(tmp_path)]
+    out = subprocess.run(command, capture_output=True, text=True, timeout=600)
     assert out.returncode == 0, out.stderr[-3000:]
     with open(tmp_path / 'results.json') as f:
         results = json.load(f)
@@ -108,3 +109,15 @@ def test_members_trained_side_by_side(tmp_path):
         with open(tmp_path / f'seed{seed}' / 'data' / 'mixed' / 'summary.json') as f:
             rows.append(json.load(f)['splits']['train']['rows'])
     assert rows[0] != rows[1]  # each member its own draw of runners and cameras
+
+    # the same command again reuses the finished members; another recipe there is refused
+    again = subprocess.run(command, capture_output=True, text=True, timeout=600)
+    assert again.returncode == 0, again.stderr[-3000:]
+    assert 'seed 0: trained before' in again.stdout and 'seed 1: trained before' in again.stdout
+    assert 'trained 1 epochs' not in again.stdout
+    with open(tmp_path / 'results.json') as f:
+        assert json.load(f)['checkpoint'] == results['checkpoint']
+    other = subprocess.run(command + ['--real-cameras', '2'], capture_output=True, text=True,
+                           timeout=600)
+    assert other.returncode == 1 and 'a member trained with another recipe' in other.stderr
+    assert 'Traceback' not in other.stderr

@@ -23,7 +23,9 @@
    then depends on the machine and its load); the learning rate decays tenfold over them.
 3. ``--members N``: steps 1-2 again with seeds ``--seed`` + 1, ... (other synthetic
    runners, cameras, noise and initial weights): the release is the ensemble of the N
-   trainings, its 3D their mean.
+   trainings, its 3D their mean; ``--jobs N`` trains them side by side. Each finished
+   member leaves ``member.json`` in its work dir: the same command again (a run stopped
+   after some members finished) trains only the others.
 4. Test on the held-out trial, clean and detector-like 2D: MPJPE, P-MPJPE, feet (of the
    ensemble, and of each member).
 5. ``--export``: the best checkpoint(s), compactly (int8 kernels), with the meta (frame
@@ -45,6 +47,7 @@ import os
 import os.path as osp
 import sys
 import time
+from typing import Optional
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 sys.path.insert(0, REPO)
@@ -301,14 +304,50 @@ def _set_threads(threads: int):
     torch.set_num_threads(threads)
 
 
+# the options that make a member what it is: a finished member is reused only if they match
+MEMBER_RECIPE = ('config', 'hold_out', 'keep_out', 'minutes', 'epochs', 'synthetic', 'seconds',
+                 'cameras', 'real_cameras', 'lower_body_cameras', 'camera_distance',
+                 'body_scale', 'far_arm_copy', 'seed')
+MEMBER_FILE = 'member.json'
+
+
+def member_recipe(args) -> dict:
+    """What makes a member what it is (``--minutes`` only when it sets the epochs)."""
+    return {k: (osp.basename(v) if k == 'config' else v) for k, v in vars(args).items()
+            if k in MEMBER_RECIPE and not (k == 'minutes' and args.epochs)}
+
+
+def finished_member(args, work_dir: str) -> Optional[dict]:
+    """The member trained before in ``work_dir`` (its ``member.json``: a run stopped after
+    some members finished goes on with the others), or None; another recipe's member
+    there is an error, never silently reused."""
+    path = osp.join(work_dir, MEMBER_FILE)
+    if not osp.isfile(path):
+        return None
+    with open(path) as f:
+        member = json.load(f)
+    if member.get('recipe') != member_recipe(args):
+        sys.exit(f'error: {path}: a member trained with another recipe '
+                 f"({member.get('recipe')}); use another --work-dir")
+    member['checkpoint'] = osp.join(work_dir, member['checkpoint'])
+    if not osp.isfile(member['checkpoint']):
+        sys.exit(f"error: {path}: its checkpoint {member['checkpoint']} is missing")
+    return member
+
+
 def train_member(args, seed: int, work_dir: str) -> dict:
     """Data sets (drawn with ``seed``) and training: checkpoint, epochs, minutes, windows,
-    data_dir."""
+    data_dir. A member finished before in ``work_dir`` is not trained again."""
     args = argparse.Namespace(**{**vars(args), 'seed': seed})
     data_dir = osp.join(work_dir, 'data')
     start = time.perf_counter()
-    summaries = build(args, data_dir)
+    summaries = build(args, data_dir)  # the held-out test needs them, also when reused
     print(f'seed {seed}: datasets built in {time.perf_counter() - start:.0f} s', flush=True)
+    member = finished_member(args, work_dir)
+    if member is not None:
+        print(f"seed {seed}: trained before ({osp.join(work_dir, MEMBER_FILE)}), reused",
+              flush=True)
+        return {**member, 'data_dir': data_dir}
     mixed = osp.join(data_dir, 'mixed')
     roots = [f'{s}_dataloader.dataset.data_root={mixed}' for s in ('train', 'val', 'test')]
     train_dir = osp.join(work_dir, 'train')
@@ -341,14 +380,19 @@ def train_member(args, seed: int, work_dir: str) -> dict:
           f'({train_min / epochs:.1f} min/epoch)', flush=True)
     if val is not None:
         print('validation MPJPE (synthetic, mm): ' + ', '.join(f'{v:.1f}' for v in val.data[0]))
-    return dict(checkpoint=best_checkpoint(runner), epochs=epochs,
-                train_minutes=round(train_min, 1),
-                windows=summaries['mixed']['splits']['train']['rows'], data_dir=data_dir,
-                real_trials=[t for t in summaries['mixed']['splits']['train']['trials']
-                             if not t.startswith('synthetic_')],
-                # the trials that teach legs and feet only (their upper body modelled)
-                lower_body_trials=[t for t in summaries['mixed']['splits']['train']['trials']
-                                   if summaries['mixed']['trials'][t].get('modelled_joints')])
+    member = dict(checkpoint=best_checkpoint(runner), epochs=epochs,
+                  train_minutes=round(train_min, 1),
+                  windows=summaries['mixed']['splits']['train']['rows'], data_dir=data_dir,
+                  real_trials=[t for t in summaries['mixed']['splits']['train']['trials']
+                               if not t.startswith('synthetic_')],
+                  # the trials that teach legs and feet only (their upper body modelled)
+                  lower_body_trials=[t for t in summaries['mixed']['splits']['train']['trials']
+                                     if summaries['mixed']['trials'][t].get('modelled_joints')])
+    with open(osp.join(work_dir, MEMBER_FILE), 'w') as f:
+        json.dump({**{k: v for k, v in member.items() if k != 'data_dir'},
+                   'checkpoint': osp.relpath(member['checkpoint'], work_dir),
+                   'recipe': member_recipe(args)}, f, indent=2)
+    return member
 
 
 def test_held_out(args, checkpoints, data_dir) -> dict:
