@@ -102,7 +102,7 @@ def build(args, data_dir):
     return summaries
 
 
-def main():
+def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument('--shared-data', default=osp.join(osp.dirname(REPO), 'shared', 'data'),
@@ -169,6 +169,11 @@ def main():
     parser.add_argument('--leave-one-out', action='store_true',
                         help='run the recipe once per real whole-skeleton trial, that trial '
                         'held out (work-dir/hold_out_<trial>), and print the table')
+    return parser
+
+
+def main():
+    parser = build_parser()
     args = parser.parse_args()
     if not valid_body_scale_sd(args.body_scale):
         parser.error(f'--body-scale takes two standard deviations between 0 and '
