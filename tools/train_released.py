@@ -344,15 +344,21 @@ def train_member(args, seed: int, work_dir: str) -> dict:
     """Data sets (drawn with ``seed``) and training: checkpoint, epochs, minutes, windows,
     data_dir. A member finished before in ``work_dir`` is not trained again."""
     args = argparse.Namespace(**{**vars(args), 'seed': seed})
+    finished = finished_member(args, work_dir)  # another recipe's: an error before any work
     data_dir = osp.join(work_dir, 'data')
     start = time.perf_counter()
     summaries = build(args, data_dir)  # the held-out test needs them, also when reused
     print(f'seed {seed}: datasets built in {time.perf_counter() - start:.0f} s', flush=True)
-    member = finished_member(args, work_dir)
-    if member is not None:
+    train = summaries['mixed']['splits']['train']
+    data = dict(windows=train['rows'], data_dir=data_dir,
+                real_trials=[t for t in train['trials'] if not t.startswith('synthetic_')],
+                # the trials that teach legs and feet only (their upper body modelled)
+                lower_body_trials=[t for t in train['trials']
+                                   if summaries['mixed']['trials'][t].get('modelled_joints')])
+    if finished is not None:
         print(f"seed {seed}: trained before ({osp.join(work_dir, MEMBER_FILE)}), reused",
               flush=True)
-        return {**member, 'data_dir': data_dir}
+        return {**finished, **data}
     mixed = osp.join(data_dir, 'mixed')
     roots = [f'{s}_dataloader.dataset.data_root={mixed}' for s in ('train', 'val', 'test')]
     train_dir = osp.join(work_dir, 'train')
@@ -385,19 +391,12 @@ def train_member(args, seed: int, work_dir: str) -> dict:
           f'({train_min / epochs:.1f} min/epoch)', flush=True)
     if val is not None:
         print('validation MPJPE (synthetic, mm): ' + ', '.join(f'{v:.1f}' for v in val.data[0]))
-    member = dict(checkpoint=best_checkpoint(runner), epochs=epochs,
-                  train_minutes=round(train_min, 1),
-                  windows=summaries['mixed']['splits']['train']['rows'], data_dir=data_dir,
-                  real_trials=[t for t in summaries['mixed']['splits']['train']['trials']
-                               if not t.startswith('synthetic_')],
-                  # the trials that teach legs and feet only (their upper body modelled)
-                  lower_body_trials=[t for t in summaries['mixed']['splits']['train']['trials']
-                                     if summaries['mixed']['trials'][t].get('modelled_joints')])
-    with open(osp.join(work_dir, MEMBER_FILE), 'w') as f:
-        json.dump({**{k: v for k, v in member.items() if k != 'data_dir'},
-                   'checkpoint': osp.relpath(member['checkpoint'], work_dir),
+    trained = dict(checkpoint=best_checkpoint(runner), epochs=epochs,
+                   train_minutes=round(train_min, 1))
+    with open(osp.join(work_dir, MEMBER_FILE), 'w') as f:  # the data is rebuilt on reuse
+        json.dump({**trained, 'checkpoint': osp.relpath(trained['checkpoint'], work_dir),
                    'recipe': member_recipe(args)}, f, indent=2)
-    return member
+    return {**trained, **data}
 
 
 def test_held_out(args, checkpoints, data_dir) -> dict:
