@@ -121,3 +121,58 @@ def test_members_trained_side_by_side_and_reused_when_finished(tmp_path):
                            timeout=600)
     assert other.returncode == 1 and 'a member trained with another recipe' in other.stderr
     assert 'Traceback' not in other.stderr
+
+
+def test_a_member_stopped_mid_training_resumes_from_its_last_epoch(tmp_path):
+    """A training stopped after its first of two epochs (its epoch-1 checkpoint saved, no
+    member.json): the same command resumes it from that checkpoint and trains the second
+    epoch only; its minutes are those of both epochs. A training started with another
+    recipe in the work dir is refused before any work."""
+    shared_file('qualisys_tindra', 'Tindra1.txt')  # skips without the shared data
+    config = tmp_path / 'tiny.py'  # keeps both epoch checkpoints, to stop after the first
+    config.write_text(f"_base_ = ['{REPO}/configs/runningpose_tcn_27frm.py']\n"
+                      "default_hooks = dict(checkpoint=dict(max_keep_ckpts=2))\n")
+    work = tmp_path / 'work'
+    command = [sys.executable, f'{REPO}/tools/train_released.py', '--shared-data',
+               SHARED_DATA, '--synthetic', '4', '--cameras', '1', '--real-cameras', '1',
+               '--lower-body-cameras', '0', '--seconds', '1', '--epochs', '2', '--members',
+               '1', '--hold-out', '', '--config', str(config), '--work-dir', str(work)]
+    out = subprocess.run(command, capture_output=True, text=True, timeout=600)
+    assert out.returncode == 0, out.stderr[-3000:]
+    train = work / 'train'
+    with open(train / 'training.json') as f:
+        minutes = json.load(f)['minutes_at_epoch']
+    assert sorted(minutes) == ['1', '2'] and 0 < minutes['1'] < minutes['2']
+
+    # the stop: after epoch 1's checkpoint, before epoch 2's
+    (work / 'member.json').unlink()
+    (train / 'epoch_2.pth').unlink()
+    for best in train.glob('best_*epoch_2.pth'):
+        best.unlink()
+    (train / 'last_checkpoint').write_text(str(train / 'epoch_1.pth'))
+    with open(train / 'training.json') as f:
+        record = json.load(f)
+    del record['minutes_at_epoch']['2']
+    (train / 'training.json').write_text(json.dumps(record))
+    first_epoch = (train / 'epoch_1.pth').stat().st_mtime_ns
+
+    again = subprocess.run(command, capture_output=True, text=True, timeout=600)
+    assert again.returncode == 0, again.stderr[-3000:]
+    assert f"seed 0: resuming from {train / 'epoch_1.pth'}" in again.stdout
+    with open(work / 'member.json') as f:
+        member = json.load(f)
+    assert member['resumed_after_epoch'] == 1 and member['epochs'] == 2
+    assert (train / 'epoch_2.pth').is_file()
+    assert (train / 'epoch_1.pth').stat().st_mtime_ns == first_epoch  # not trained again
+    with open(train / 'training.json') as f:
+        resumed = json.load(f)['minutes_at_epoch']
+    assert resumed['1'] == minutes['1'] < resumed['2']
+    assert member['train_minutes'] == round(resumed['2'], 1)
+
+    # a started training of another recipe is refused, not resumed
+    (work / 'member.json').unlink()
+    other = subprocess.run(command + ['--real-cameras', '2'], capture_output=True, text=True,
+                           timeout=600)
+    assert other.returncode == 1, other.stderr[-3000:]
+    assert 'a training started with another recipe' in other.stderr
+    assert 'Traceback' not in other.stderr

@@ -25,7 +25,9 @@
    runners, cameras, noise and initial weights): the release is the ensemble of the N
    trainings, its 3D their mean; ``--jobs N`` trains them side by side. Each finished
    member leaves ``member.json`` in its work dir: the same command again (a run stopped
-   after some members finished) trains only the others.
+   after some members finished) trains only the others, and resumes a member stopped
+   mid-training from its last epoch (a checkpoint after every epoch; ``train/
+   training.json`` holds its recipe, epochs and minutes so far).
 4. Test on the held-out trial, clean and detector-like 2D: MPJPE, P-MPJPE, feet (of the
    ensemble, and of each member).
 5. ``--export``: the best checkpoint(s), compactly (int8 kernels), with the meta (frame
@@ -53,7 +55,8 @@ REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 sys.path.insert(0, REPO)
 
 import runningpose_mm  # noqa: E402,F401
-from runningpose_mm.apis.runner import best_checkpoint, build_runner  # noqa: E402
+from runningpose_mm.apis.runner import (TrainingMinutesHook, best_checkpoint,  # noqa: E402
+                                        build_runner)
 from runningpose_mm.evaluation import format_error_table  # noqa: E402
 from runningpose_mm.mocap.cameras import VirtualRigConfig  # noqa: E402
 from runningpose_mm.mocap.corruption import DetectorNoiseConfig  # noqa: E402
@@ -314,6 +317,7 @@ MEMBER_RECIPE = ('config', 'hold_out', 'keep_out', 'minutes', 'epochs', 'synthet
                  'cameras', 'real_cameras', 'lower_body_cameras', 'camera_distance',
                  'body_scale', 'far_arm_copy', 'seed')
 MEMBER_FILE = 'member.json'
+TRAINING_FILE = 'training.json'  # a member's training as it goes: recipe, epochs, minutes
 
 
 def member_recipe(args) -> dict:
@@ -340,11 +344,37 @@ def finished_member(args, work_dir: str) -> Optional[dict]:
     return member
 
 
+def started_training(args, train_dir: str) -> Optional[dict]:
+    """An unfinished training of this member in ``train_dir`` to resume from its last epoch
+    checkpoint (a run stopped mid-training goes on where it stopped), or None (none
+    started, or stopped before its first checkpoint); another recipe's is an error. The
+    resumed training draws other batches than an unstopped one would, and skips the
+    validation of an epoch whose checkpoint was saved just before the stop."""
+    path = osp.join(train_dir, TRAINING_FILE)
+    last = osp.join(train_dir, 'last_checkpoint')  # MMEngine's CheckpointHook writes it
+    if not osp.isfile(path):
+        return None
+    with open(path) as f:
+        started = json.load(f)
+    if started.get('recipe') != member_recipe(args):
+        sys.exit(f'error: {path}: a training started with another recipe '
+                 f"({started.get('recipe')}); use another --work-dir")
+    if not osp.isfile(last):
+        return None
+    with open(last) as f:
+        started['last_checkpoint'] = f.read().strip()
+    if not osp.isfile(started['last_checkpoint']):
+        sys.exit(f"error: {last}: its checkpoint {started['last_checkpoint']} is missing")
+    return started
+
+
 def train_member(args, seed: int, work_dir: str) -> dict:
     """Data sets (drawn with ``seed``) and training: checkpoint, epochs, minutes, windows,
     data_dir. A member finished before in ``work_dir`` is not trained again."""
     args = argparse.Namespace(**{**vars(args), 'seed': seed})
     finished = finished_member(args, work_dir)  # another recipe's: an error before any work
+    train_dir = osp.join(work_dir, 'train')
+    started = None if finished else started_training(args, train_dir)  # ditto
     data_dir = osp.join(work_dir, 'data')
     start = time.perf_counter()
     summaries = build(args, data_dir)  # the held-out test needs them, also when reused
@@ -361,8 +391,9 @@ def train_member(args, seed: int, work_dir: str) -> dict:
         return {**finished, **data}
     mixed = osp.join(data_dir, 'mixed')
     roots = [f'{s}_dataloader.dataset.data_root={mixed}' for s in ('train', 'val', 'test')]
-    train_dir = osp.join(work_dir, 'train')
-    if args.epochs:
+    if started is not None:
+        epochs = started['epochs']  # as first decided, also when --minutes decided it
+    elif args.epochs:
         epochs = args.epochs
     else:
         # a timed epoch on a tenth of the windows sets how many whole epochs fit
@@ -377,15 +408,24 @@ def train_member(args, seed: int, work_dir: str) -> dict:
         print(f'one epoch about {epoch_s / 60:.1f} min '
               f'({10 * len(probe.train_dataloader.dataset)} windows)', flush=True)
         del probe
+    if started is None:
+        os.makedirs(train_dir, exist_ok=True)
+        with open(osp.join(train_dir, TRAINING_FILE), 'w') as f:
+            json.dump(dict(recipe=member_recipe(args), epochs=epochs), f, indent=2)
     gamma = 0.1 ** (1 / epochs)
     print(f'seed {seed}: {epochs} epochs, lr x{gamma:.3f} per epoch', flush=True)
+    # a checkpoint after every epoch (the last one kept): a stopped training resumes there
     runner = build_runner(args.config, work_dir=train_dir, cfg_options=roots + QUIET + [
+        'default_hooks.checkpoint.interval=1',
         f'train_cfg.max_epochs={epochs}', f'train_cfg.val_interval={max(1, epochs // 6)}',
         f'param_scheduler.0.end={epochs}', f'param_scheduler.0.gamma={gamma}',
-        f'randomness.seed={seed}'])
-    start = time.perf_counter()
+        f'randomness.seed={seed}'], resume='auto' if started else None)
+    clock = TrainingMinutesHook(osp.join(train_dir, TRAINING_FILE))
+    runner.register_hook(clock)
+    if started:
+        print(f"seed {seed}: resuming from {started['last_checkpoint']}", flush=True)
     runner.train()
-    train_min = (time.perf_counter() - start) / 60
+    train_min = clock.minutes(runner)
     val = runner.message_hub.log_scalars.get('val/MPJPE')
     print(f'seed {seed}: trained {epochs} epochs in {train_min:.1f} min '
           f'({train_min / epochs:.1f} min/epoch)', flush=True)
@@ -393,6 +433,8 @@ def train_member(args, seed: int, work_dir: str) -> dict:
         print('validation MPJPE (synthetic, mm): ' + ', '.join(f'{v:.1f}' for v in val.data[0]))
     trained = dict(checkpoint=best_checkpoint(runner), epochs=epochs,
                    train_minutes=round(train_min, 1))
+    if clock.resumed_after:
+        trained['resumed_after_epoch'] = clock.resumed_after
     with open(osp.join(work_dir, MEMBER_FILE), 'w') as f:  # the data is rebuilt on reuse
         json.dump({**trained, 'checkpoint': osp.relpath(trained['checkpoint'], work_dir),
                    'recipe': member_recipe(args)}, f, indent=2)

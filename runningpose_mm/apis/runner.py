@@ -1,10 +1,13 @@
+import json
 import os
 import os.path as osp
+import time
 from typing import List, Optional
 
 import torch
 import torch.distributed as torch_dist
 from mmengine.config import Config, DictAction
+from mmengine.hooks import Hook
 from mmengine.runner import Runner
 
 
@@ -61,6 +64,45 @@ def build_runner(config: str,
         from mmengine.registry import RUNNERS
         return RUNNERS.build(cfg)
     return Runner.from_cfg(cfg)
+
+
+class TrainingMinutesHook(Hook):
+    """Training minutes up to each finished epoch, kept in the JSON file ``path`` (key
+    ``minutes_at_epoch``, other keys left as they are), so that a training resumed from
+    its last epoch checkpoint reports the time of all its epochs, not only of the last
+    run's. Runs after the CheckpointHook: an epoch counts once its checkpoint is saved."""
+
+    priority = 'LOWEST'
+
+    def __init__(self, path: str):
+        self.path = path
+        self._base = 0.0
+        self._start = 0.0
+        self.resumed_after = 0  # epochs done before this run (a resumed training)
+
+    def _read(self) -> dict:
+        if not osp.isfile(self.path):
+            return {}
+        with open(self.path) as f:
+            return json.load(f)
+
+    def before_train(self, runner) -> None:
+        # after a resume runner.epoch is the number of epochs already done
+        done = self._read().get('minutes_at_epoch', {})
+        self.resumed_after = runner.epoch
+        self._base = float(done.get(str(runner.epoch), 0.0))
+        self._start = time.perf_counter()
+
+    def after_train_epoch(self, runner) -> None:
+        record = self._read()
+        minutes = self._base + (time.perf_counter() - self._start) / 60
+        record.setdefault('minutes_at_epoch', {})[str(runner.epoch + 1)] = round(minutes, 2)
+        with open(self.path, 'w') as f:
+            json.dump(record, f, indent=2)
+
+    def minutes(self, runner) -> float:
+        """Training minutes of the epochs done so far, resumed ones included."""
+        return float(self._read().get('minutes_at_epoch', {}).get(str(runner.epoch), 0.0))
 
 
 def best_checkpoint(runner: Runner) -> str:
