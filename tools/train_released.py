@@ -326,18 +326,27 @@ def member_recipe(args) -> dict:
             if k in MEMBER_RECIPE and not (k == 'minutes' and args.epochs)}
 
 
+def _record_of_this_recipe(args, path: str, what: str) -> Optional[dict]:
+    """The JSON record at ``path`` (None if there is none); one of another recipe (its
+    ``recipe`` not this member's) is an error, never silently reused."""
+    if not osp.isfile(path):
+        return None
+    with open(path) as f:
+        record = json.load(f)
+    if record.get('recipe') != member_recipe(args):
+        sys.exit(f"error: {path}: {what} with another recipe ({record.get('recipe')}); "
+                 'use another --work-dir')
+    return record
+
+
 def finished_member(args, work_dir: str) -> Optional[dict]:
     """The member trained before in ``work_dir`` (its ``member.json``: a run stopped after
     some members finished goes on with the others), or None; another recipe's member
     there is an error, never silently reused."""
     path = osp.join(work_dir, MEMBER_FILE)
-    if not osp.isfile(path):
+    member = _record_of_this_recipe(args, path, 'a member trained')
+    if member is None:
         return None
-    with open(path) as f:
-        member = json.load(f)
-    if member.get('recipe') != member_recipe(args):
-        sys.exit(f'error: {path}: a member trained with another recipe '
-                 f"({member.get('recipe')}); use another --work-dir")
     member['checkpoint'] = osp.join(work_dir, member['checkpoint'])
     if not osp.isfile(member['checkpoint']):
         sys.exit(f"error: {path}: its checkpoint {member['checkpoint']} is missing")
@@ -350,16 +359,10 @@ def started_training(args, train_dir: str) -> Optional[dict]:
     started, or stopped before its first checkpoint); another recipe's is an error. The
     resumed training draws other batches than an unstopped one would, and skips the
     validation of an epoch whose checkpoint was saved just before the stop."""
-    path = osp.join(train_dir, TRAINING_FILE)
+    started = _record_of_this_recipe(args, osp.join(train_dir, TRAINING_FILE),
+                                     'a training started')
     last = osp.join(train_dir, 'last_checkpoint')  # MMEngine's CheckpointHook writes it
-    if not osp.isfile(path):
-        return None
-    with open(path) as f:
-        started = json.load(f)
-    if started.get('recipe') != member_recipe(args):
-        sys.exit(f'error: {path}: a training started with another recipe '
-                 f"({started.get('recipe')}); use another --work-dir")
-    if not osp.isfile(last):
+    if started is None or not osp.isfile(last):
         return None
     with open(last) as f:
         started['last_checkpoint'] = f.read().strip()
